@@ -1,0 +1,81 @@
+// beacon::catalog::Store: the durable key/value store that holds the catalog.
+//
+// Both stores (the embedded SQLite store here, the etcd store later) hold the same keyspace
+// (catalog/keyspace.h) with JSON values, assign every accepted write a new, strictly
+// increasing index, and publish a change feed. A Store is used from one thread (the control
+// thread); watchers are called on that thread, synchronously, after the commit is durable.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beacon::catalog {
+
+struct Error {
+  enum class Code {
+    io,           // the disk or the network failed; nothing was written
+    corrupt,      // stored data could not be decoded
+    invalid,      // the request itself is wrong (bad key, bad value)
+    not_found,    // the thing to change does not exist
+    unavailable,  // the store cannot take writes now (no quorum, closed)
+  };
+  Code code = Code::io;
+  std::string message;
+};
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+  uint64_t create_index = 0;  // index of the write that created the key
+  uint64_t mod_index = 0;     // index of the write that last changed it
+};
+
+// One part of an atomic write.
+struct Op {
+  enum class Kind { put, del, del_prefix };
+  Kind kind = Kind::put;
+  std::string key;    // for del_prefix: every key starting with this
+  std::string value;  // for put
+};
+
+// One key changed by a commit. A del_prefix op turns into one del event per key removed.
+struct Event {
+  enum class Kind { put, del };
+  Kind kind = Kind::put;
+  KeyValue kv;  // for del: key and mod_index (the deleting write) only
+};
+
+// The result of reading a prefix: every key under it, at catalog index `index`.
+struct Range {
+  uint64_t index = 0;
+  std::vector<KeyValue> kvs;  // sorted by key
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Called after every successful commit with the commit's index and its events, in commit
+  // order. Events for keys that did not change (a del of a missing key) are not sent.
+  using Watcher = std::function<void(uint64_t index, const std::vector<Event>& events)>;
+
+  // Applies `ops` as one transaction. Returns the new catalog index on success; on failure
+  // nothing is applied and the Error says why. An empty `ops`, or ops that change nothing,
+  // still succeed and return the current index without a new one.
+  virtual std::expected<uint64_t, Error> commit(const std::vector<Op>& ops) = 0;
+
+  // Reads every key starting with `prefix`, sorted by key, with the index they are valid at.
+  virtual std::expected<Range, Error> range(std::string_view prefix) = 0;
+
+  // Registers a watcher for the change feed. Watchers live as long as the Store.
+  virtual void watch(Watcher watcher) = 0;
+
+  // The index of the last successful commit (0 for an empty, new store).
+  virtual uint64_t index() const = 0;
+};
+
+}  // namespace beacon::catalog

@@ -1,0 +1,245 @@
+#include "cmd/agent.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "catalog/embedded_store.h"
+#include "catalog/keyspace.h"
+#include "catalog/replica.h"
+#include "catalog/writer.h"
+#include "cmd/config_services.h"
+#include "config/loader.h"
+#include "dns/snapshot.h"
+#include "dns/tcp_server.h"
+#include "dns/udp_server.h"
+#include "dns/zone_builder.h"
+#include "log/log.h"
+
+namespace beacon::cmd {
+namespace {
+
+constexpr const char* kKeyPrefix = "beacon/";
+
+std::expected<config::Config, std::string> load_config(const AgentFlags& flags) {
+  std::expected<config::Config, config::Error> cfg;
+  if (flags.config_files.empty()) {
+    if (!flags.dev) return std::unexpected("no configuration: give --config FILE, --config-dir DIR or --dev");
+    cfg = config::load_string(kEmbeddedExampleConfig, "<built-in example>");
+  } else {
+    cfg = config::load_files(flags.config_files);
+  }
+  if (!cfg) return std::unexpected(cfg.error().message);
+  if (flags.dev) cfg->dev = true;
+  if (!flags.data_dir.empty()) cfg->data_dir = flags.data_dir;
+  if (!cfg->dev && cfg->data_dir.empty())
+    return std::unexpected("data_dir is required (set it in the config, pass --data-dir, or use --dev)");
+  return std::move(*cfg);
+}
+
+// Everything the running agent holds, in construction order.
+class Agent {
+ public:
+  Agent(AgentFlags flags, config::Config config)
+      : flags_(std::move(flags)), config_(std::move(config)),
+        keyspace_(kKeyPrefix, config_.datacenter), replica_(keyspace_), zones_(config_) {}
+
+  int run();
+
+ private:
+  std::expected<void, std::string> open_store();
+  std::expected<void, std::string> open_dns();
+  std::expected<void, std::string> sync_services();
+  void on_commit(uint64_t index, const std::vector<catalog::Event>& events);
+  void publish(const catalog::Change& change);
+  void reload();
+  void wait_signals();
+
+  AgentFlags flags_;
+  config::Config config_;
+  boost::asio::io_context io_;
+  catalog::Keyspace keyspace_;
+  std::unique_ptr<catalog::Store> store_;
+  std::unique_ptr<catalog::Writer> writer_;
+  catalog::Replica replica_;
+  dns::ZoneBuilder zones_;
+  dns::SnapshotHolder<dns::Zone> zone_holder_;
+  std::unique_ptr<dns::UdpServer> udp_;
+  std::unique_ptr<dns::TcpServer> tcp_;
+  std::unique_ptr<boost::asio::signal_set> signals_;
+};
+
+std::expected<void, std::string> Agent::open_store() {
+  std::string path = ":memory:";
+  if (!config_.dev) {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.data_dir, ec);
+    if (ec) return std::unexpected("cannot create data_dir " + config_.data_dir + ": " + ec.message());
+    path = (std::filesystem::path(config_.data_dir) / "catalog.db").string();
+  }
+  auto store = catalog::EmbeddedStore::open(path);
+  if (!store) return std::unexpected("cannot open the catalog store " + path + ": " + store.error().message);
+  store_ = std::move(*store);
+  writer_ = std::make_unique<catalog::Writer>(*store_, keyspace_);
+  auto range = store_->range(keyspace_.dc_prefix());
+  if (!range) return std::unexpected("cannot read the catalog: " + range.error().message);
+  publish(replica_.reset(*range));
+  if (replica_.decode_errors())
+    log::warn("catalog", replica_.decode_errors(), " stored entries could not be decoded and were skipped");
+  store_->watch([this](uint64_t index, const std::vector<catalog::Event>& events) { on_commit(index, events); });
+  log::info("catalog", config_.dev ? "in-memory store (dev mode)" : "embedded store " + path, ", index ",
+            store_->index(), ", ", replica_.services().size(), " service instances");
+  return {};
+}
+
+void Agent::on_commit(uint64_t index, const std::vector<catalog::Event>& events) {
+  catalog::Change change = replica_.apply(index, events);
+  if (!change.empty()) publish(change);
+}
+
+void Agent::publish(const catalog::Change& change) {
+  zone_holder_.publish(zones_.build(replica_, change));
+  for (const auto& [service, on] : zones_.protect_transitions())
+    log::warn("dns", "service ", service, on ? " is below its protect_threshold: answering with all instances"
+                                              : " is back above its protect_threshold");
+}
+
+std::expected<void, std::string> Agent::sync_services() {
+  ConfigServices cs = config_services(config_, replica_);
+  auto r = writer_->sync_config_services(agent_node(config_), cs.services, cs.checks);
+  if (!r) return std::unexpected("cannot register the config services: " + r.error().message);
+  log::info("catalog", cs.services.size(), " services from config registered on node ", config_.node_name);
+  return {};
+}
+
+std::expected<void, std::string> Agent::open_dns() {
+  if (config_.ports.dns < 0) {
+    log::info("dns", "disabled (ports.dns = -1)");
+    return {};
+  }
+  unsigned workers = config_.dns_config.udp_workers ? config_.dns_config.udp_workers
+                                                    : std::max(1u, std::thread::hardware_concurrency());
+  // With port 0, UDP picks a free port and TCP takes the same one; retry if TCP's is taken.
+  for (int attempt = 0;; ++attempt) {
+    auto udp = dns::UdpServer::bind(config_.client_addr, static_cast<uint16_t>(config_.ports.dns), workers,
+                                    zone_holder_);
+    if (!udp) return std::unexpected(udp.error());
+    auto tcp = dns::TcpServer::bind(io_, config_.client_addr, (*udp)->port(), zone_holder_);
+    if (!tcp) {
+      if (config_.ports.dns == 0 && attempt < 20) continue;
+      return std::unexpected(tcp.error());
+    }
+    udp_ = std::move(*udp);
+    tcp_ = std::move(*tcp);
+    break;
+  }
+  tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
+  udp_->start();
+  tcp_->start();
+  std::string host = config_.client_addr.find(':') != std::string::npos ? "[" + config_.client_addr + "]"
+                                                                        : config_.client_addr;
+  log::info("dns", "listening on ", host, ":", udp_->port(), " (udp, tcp), ", workers, " udp workers, domain ",
+            config_.domain, ".");
+  std::string example = config_.services.empty() ? "consul" : config_.services.front().name;
+  log::info("dns", "try: dig @", config_.client_addr, " -p ", udp_->port(), " ", example, ".service.",
+            config_.domain, " SRV");
+  return {};
+}
+
+void Agent::reload() {
+  if (config_.dev && flags_.config_files.empty()) {
+    log::info("agent", "SIGHUP: nothing to reload (dev mode without config files)");
+    return;
+  }
+  auto fresh = load_config(flags_);
+  if (!fresh) {
+    log::error("agent", "reload failed, keeping the running configuration: ", fresh.error());
+    return;
+  }
+  config::Config next = std::move(*fresh);
+  if (next.client_addr != config_.client_addr || next.ports.dns != config_.ports.dns ||
+      next.data_dir != config_.data_dir || next.datacenter != config_.datacenter ||
+      next.node_name != config_.node_name)
+    log::warn("agent", "client_addr, ports, data_dir, datacenter and node_name changes need a restart; ignored");
+  next.client_addr = config_.client_addr;
+  next.ports = config_.ports;
+  next.data_dir = config_.data_dir;
+  next.datacenter = config_.datacenter;
+  next.node_name = config_.node_name;
+  next.dev = config_.dev;
+  log::Level level;
+  if (log::parse_level(next.log_level, level)) log::set_level(level);
+  config_ = std::move(next);
+  zones_.configure(config_);
+  if (tcp_) tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
+  catalog::Change all;
+  all.all = true;
+  publish(all);
+  if (auto r = sync_services(); !r) log::error("agent", r.error());
+  log::info("agent", "configuration reloaded");
+}
+
+void Agent::wait_signals() {
+  signals_->async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      reload();
+      wait_signals();
+      return;
+    }
+    log::info("agent", signo == SIGINT ? "SIGINT" : "SIGTERM", ": shutting down");
+    if (tcp_) tcp_->stop();
+    if (udp_) udp_->stop();
+    io_.stop();
+  });
+}
+
+int Agent::run() {
+  log::Level level;
+  if (log::parse_level(config_.log_level, level)) log::set_level(level);
+  signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
+  for (auto step : {&Agent::open_store, &Agent::sync_services, &Agent::open_dns}) {
+    if (auto r = (this->*step)(); !r) {
+      log::error("agent", r.error());
+      return 1;
+    }
+  }
+  wait_signals();
+  log::info("agent", "node ", config_.node_name, " in datacenter ", config_.datacenter, " is running");
+  io_.run();
+  if (udp_) udp_->stop();
+  log::info("agent", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int run_agent(const AgentFlags& flags) {
+  auto cfg = load_config(flags);
+  if (!cfg) {
+    std::cerr << "beacon: " << cfg.error() << "\n";
+    return 1;
+  }
+  Agent agent(flags, std::move(*cfg));
+  return agent.run();
+}
+
+int run_validate(const std::vector<std::string>& files) {
+  if (files.empty()) {
+    std::cerr << "beacon validate: give at least one config file\n";
+    return 1;
+  }
+  auto cfg = config::load_files(files);
+  if (!cfg) {
+    std::cerr << cfg.error().message << "\n";
+    return 1;
+  }
+  std::cout << "configuration is valid (" << files.size() << " file" << (files.size() == 1 ? "" : "s") << ", "
+            << cfg->services.size() << " services)\n";
+  return 0;
+}
+
+}  // namespace beacon::cmd

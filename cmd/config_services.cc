@@ -1,0 +1,65 @@
+#include "cmd/config_services.h"
+
+namespace beacon::cmd {
+namespace {
+
+const char* kind_name(config::CheckConfig::Kind k) {
+  switch (k) {
+    case config::CheckConfig::Kind::http: return "http";
+    case config::CheckConfig::Kind::tcp: return "tcp";
+    case config::CheckConfig::Kind::udp: return "udp";
+    case config::CheckConfig::Kind::ttl: return "ttl";
+    case config::CheckConfig::Kind::script: return "script";
+    case config::CheckConfig::Kind::grpc: return "grpc";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+catalog::Node agent_node(const config::Config& config) {
+  catalog::Node node;
+  node.name = config.node_name;
+  node.address = config.bind_addr;
+  node.datacenter = config.datacenter;
+  node.meta = config.node_meta;
+  return node;
+}
+
+ConfigServices config_services(const config::Config& config, const catalog::Replica& replica) {
+  ConfigServices out;
+  for (const config::ServiceConfig& sc : config.services) {
+    catalog::Service s;
+    s.id = sc.id;
+    s.name = sc.name;
+    s.node = config.node_name;
+    s.address = sc.address;
+    s.port = sc.port;
+    s.tags = sc.tags;
+    s.meta = sc.meta;
+    s.weights = {sc.weights.passing, sc.weights.warning};
+    s.protect_threshold = sc.protect_threshold;
+    s.source = "config";
+    std::vector<catalog::Check> checks;
+    for (const config::CheckConfig& cc : sc.checks) {
+      catalog::Check c;
+      c.id = cc.id;
+      c.name = cc.name;
+      c.node = config.node_name;
+      c.service_id = sc.id;
+      c.notes = cc.notes;
+      c.status = catalog::parse_health(cc.status).value_or(catalog::Health::critical);
+      c.definition = std::string("{\"Kind\":\"") + kind_name(cc.kind) + "\"}";
+      if (const catalog::Check* existing = replica.check(config.node_name, cc.id)) {
+        c.status = existing->status;
+        c.output = existing->output;
+      }
+      checks.push_back(std::move(c));
+    }
+    out.services.push_back(std::move(s));
+    out.checks.push_back(std::move(checks));
+  }
+  return out;
+}
+
+}  // namespace beacon::cmd

@@ -1,0 +1,154 @@
+#include "dns/name.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+namespace beacon::dns {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+  return out;
+}
+
+std::optional<std::string> make_label(std::string_view label) {
+  if (label.empty() || label.size() > 63) return std::nullopt;
+  std::string out;
+  out.reserve(label.size() + 1);
+  out.push_back(static_cast<char>(label.size()));
+  out.append(label);
+  return out;
+}
+
+std::optional<std::string> text_to_labels(std::string_view dotted) {
+  if (!dotted.empty() && dotted.back() == '.') dotted.remove_suffix(1);
+  std::string out;
+  if (dotted.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t dot = dotted.find('.', start);
+    std::string_view part = dotted.substr(start, dot == std::string_view::npos ? dotted.npos : dot - start);
+    auto label = make_label(part);
+    if (!label) return std::nullopt;
+    out += ascii_lower(*label);
+    if (out.size() + 1 > 255) return std::nullopt;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+std::string labels_to_text(std::string_view labels) {
+  std::string out;
+  size_t i = 0;
+  while (i < labels.size()) {
+    size_t len = static_cast<uint8_t>(labels[i]);
+    if (len == 0) break;
+    ++i;
+    for (size_t j = 0; j < len && i < labels.size(); ++j, ++i) {
+      unsigned char c = static_cast<unsigned char>(labels[i]);
+      bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (plain) {
+        out.push_back(static_cast<char>(c));
+      } else {
+        char esc[5];
+        std::snprintf(esc, sizeof esc, "\\%03u", c);
+        out += esc;
+      }
+    }
+    out.push_back('.');
+  }
+  if (out.empty()) out = ".";
+  return out;
+}
+
+std::optional<std::string> parse_ip(std::string_view text) {
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = 0;
+  unsigned char bytes[16];
+  if (inet_pton(AF_INET, buf, bytes) == 1) return std::string(reinterpret_cast<char*>(bytes), 4);
+  if (inet_pton(AF_INET6, buf, bytes) == 1) return std::string(reinterpret_cast<char*>(bytes), 16);
+  return std::nullopt;
+}
+
+std::string ip_to_text(std::string_view bytes) {
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (bytes.size() == 4) inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
+  else if (bytes.size() == 16) inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+  return buf;
+}
+
+std::string hex_address(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> parse_hex_address(std::string_view hex) {
+  if (hex.size() != 8 && hex.size() != 32) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::optional<std::string> parse_reverse(std::string_view labels, bool v6) {
+  // Collect the labels, least significant first as they appear.
+  std::string_view parts[32];
+  size_t n = 0;
+  size_t i = 0;
+  while (i < labels.size()) {
+    size_t len = static_cast<uint8_t>(labels[i]);
+    if (len == 0 || i + 1 + len > labels.size() || n == 32) return std::nullopt;
+    parts[n++] = labels.substr(i + 1, len);
+    i += 1 + len;
+  }
+  std::string out;
+  if (!v6) {
+    if (n != 4) return std::nullopt;
+    out.resize(4);
+    for (size_t k = 0; k < 4; ++k) {
+      std::string_view p = parts[k];
+      if (p.empty() || p.size() > 3 || (p.size() > 1 && p[0] == '0')) return std::nullopt;
+      int v = 0;
+      for (char c : p) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + (c - '0');
+      }
+      if (v > 255) return std::nullopt;
+      out[3 - k] = static_cast<char>(v);
+    }
+    return out;
+  }
+  if (n != 32) return std::nullopt;
+  out.assign(16, '\0');
+  for (size_t k = 0; k < 32; ++k) {
+    if (parts[k].size() != 1) return std::nullopt;
+    int v = hex_value(parts[k][0]);
+    if (v < 0) return std::nullopt;
+    size_t nibble = 31 - k;  // most significant nibble is the last label
+    out[nibble / 2] = static_cast<char>(out[nibble / 2] | (nibble % 2 == 0 ? v << 4 : v));
+  }
+  return out;
+}
+
+}  // namespace beacon::dns

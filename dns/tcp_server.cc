@@ -1,0 +1,127 @@
+#include "dns/tcp_server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <vector>
+
+#include "dns/answer.h"
+#include "dns/wire.h"
+#include "log/log.h"
+
+namespace beacon::dns {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// Closes the socket when the deadline passes; the session pushes the deadline forward.
+asio::awaitable<void> watchdog(std::shared_ptr<tcp::socket> socket, std::shared_ptr<asio::steady_timer> deadline) {
+  boost::system::error_code ec;
+  while (socket->is_open()) {
+    if (deadline->expiry() <= asio::steady_timer::clock_type::now()) {
+      socket->close(ec);
+      co_return;
+    }
+    co_await deadline->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const SnapshotHolder<Zone>& zone,
+                              TcpServer::Options options, std::shared_ptr<uint32_t> open,
+                              std::shared_ptr<Counters> counters) {
+  auto deadline = std::make_shared<asio::steady_timer>(socket->get_executor());
+  deadline->expires_after(options.idle_timeout);
+  asio::co_spawn(socket->get_executor(), watchdog(socket, deadline), asio::detached);
+  Scratch scratch(reinterpret_cast<uintptr_t>(socket.get()) * 0x9E3779B97F4A7C15ull);
+  std::vector<uint8_t> in(512), out(kMaxMessage + 2);
+  SnapshotHolder<Zone>::Reader reader(zone);
+  boost::system::error_code ec;
+  while (true) {
+    uint8_t len_buf[2];
+    co_await asio::async_read(*socket, asio::buffer(len_buf, 2), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    size_t len = load_u16(len_buf);
+    if (in.size() < len) in.resize(len);
+    co_await asio::async_read(*socket, asio::buffer(in.data(), len), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    Result r = answer(reader.get(), in.data(), len, Transport::tcp, out.data() + 2, kMaxMessage, scratch);
+    counters->count(r);
+    if (r.size == 0) break;  // a response or garbage without a header: hang up
+    store_u16(out.data(), static_cast<uint16_t>(r.size));
+    co_await asio::async_write(*socket, asio::buffer(out.data(), r.size + 2),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    deadline->expires_after(options.idle_timeout);
+  }
+  socket->close(ec);
+  deadline->cancel();
+  --*open;
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const SnapshotHolder<Zone>& zone,
+                                  const TcpServer::Options& options, std::shared_ptr<uint32_t> open,
+                                  std::shared_ptr<Counters> counters, std::shared_ptr<bool> stopped) {
+  boost::system::error_code ec;
+  while (!*stopped) {
+    auto socket = std::make_shared<tcp::socket>(acceptor.get_executor());
+    co_await acceptor.async_accept(*socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (*stopped) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      log::warn("dns", "tcp accept failed: ", ec.message());
+      continue;
+    }
+    if (*open >= options.max_connections) {
+      socket->close(ec);  // over the cap: refuse by closing
+      continue;
+    }
+    ++*open;
+    socket->set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(acceptor.get_executor(), session(socket, zone, options, open, counters), asio::detached);
+  }
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<TcpServer>, std::string> TcpServer::bind(asio::io_context& io,
+                                                                       const std::string& address, uint16_t port,
+                                                                       const SnapshotHolder<Zone>& zone) {
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(address, ec);
+  if (ec) return std::unexpected("not an IP address: " + address);
+  tcp::endpoint ep(ip, port);
+  tcp::acceptor acceptor(io);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && ip.is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return std::unexpected("bind tcp " + address + ":" + std::to_string(port) + ": " + ec.message());
+  return std::unique_ptr<TcpServer>(new TcpServer(io, std::move(acceptor), zone));
+}
+
+TcpServer::TcpServer(asio::io_context& io, tcp::acceptor acceptor, const SnapshotHolder<Zone>& zone)
+    : io_(io), acceptor_(std::move(acceptor)), zone_(zone), port_(acceptor_.local_endpoint().port()),
+      open_(std::make_shared<uint32_t>(0)), counters_(std::make_shared<Counters>()),
+      stopped_(std::make_shared<bool>(false)) {}
+
+TcpServer::~TcpServer() { stop(); }
+
+void TcpServer::start() {
+  asio::co_spawn(io_, accept_loop(acceptor_, zone_, options_, open_, counters_, stopped_), asio::detached);
+}
+
+void TcpServer::stop() {
+  *stopped_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+}  // namespace beacon::dns

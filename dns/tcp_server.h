@@ -1,0 +1,62 @@
+// beacon::dns::TcpServer: DNS over TCP (RFC 7766) on an Asio io_context.
+//
+// Each connection reads length-prefixed queries one after another (pipelined queries are
+// answered in order), answers each completely (up to 65535 bytes, never TC), and is
+// closed after `idle_timeout` without a complete query. Past `max_connections` open
+// connections, new ones are closed at once. Runs on the io_context it is given (the control
+// thread); all methods must be called from that context's thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "dns/snapshot.h"
+#include "dns/stats.h"
+#include "dns/zone.h"
+
+namespace beacon::dns {
+
+class TcpServer {
+ public:
+  struct Options {
+    std::chrono::milliseconds idle_timeout{10000};
+    uint32_t max_connections = 1024;
+  };
+
+  // Binds and listens on address:port (port 0: ephemeral). Returns a message on failure.
+  static std::expected<std::unique_ptr<TcpServer>, std::string> bind(boost::asio::io_context& io,
+                                                                      const std::string& address, uint16_t port,
+                                                                      const SnapshotHolder<Zone>& zone);
+  ~TcpServer();
+
+  uint16_t port() const { return port_; }
+  // Takes effect for connections accepted afterwards.
+  void set_options(const Options& options) { options_ = options; }
+  // Starts accepting.
+  void start();
+  // Stops accepting. Open connections end with their idle timeout or when the io_context
+  // stops.
+  void stop();
+  uint32_t open_connections() const { return *open_; }
+  const Counters& counters() const { return *counters_; }
+
+ private:
+  TcpServer(boost::asio::io_context& io, boost::asio::ip::tcp::acceptor acceptor, const SnapshotHolder<Zone>& zone);
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  const SnapshotHolder<Zone>& zone_;
+  uint16_t port_;
+  Options options_;
+  std::shared_ptr<uint32_t> open_;
+  std::shared_ptr<Counters> counters_;
+  std::shared_ptr<bool> stopped_;
+};
+
+}  // namespace beacon::dns

@@ -1,0 +1,147 @@
+// beacon::dns::Zone: the immutable DNS view of the catalog that queries are answered from.
+//
+// A Zone holds, for every service, the healthy instances with their records already
+// encoded (address bytes, SRV target labels, TXT rdata), the address lists per service and
+// per tag already de-duplicated, the nodes with their addresses and meta TXT, and the
+// reverse map. It is built off the query path by ZoneBuilder and never changes after it is
+// published: readers share it through std::shared_ptr<const Zone> and take no lock.
+// Unchanged services and nodes are shared between successive zones (see ShardedMap).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace beacon::dns {
+
+// Transparent string hashing, so lookups take a string_view without building a string.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+struct NameEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
+// A string-keyed map split into shards that are each shared, immutable, between versions:
+// changing one key copies only that key's shard. Lookups cost one hash and one probe.
+template <typename V>
+class ShardedMap {
+ public:
+  static constexpr size_t kShards = 64;
+  using Shard = std::unordered_map<std::string, std::shared_ptr<const V>, NameHash, NameEq>;
+
+  ShardedMap() {
+    for (auto& s : shards_) s = empty_shard();
+  }
+
+  const V* find(std::string_view key) const noexcept {
+    const Shard& s = *shards_[shard_of(key)];
+    auto it = s.find(key);
+    return it == s.end() ? nullptr : it->second.get();
+  }
+  // Sets or (with a null value) erases `key`, copying its shard.
+  void set(const std::string& key, std::shared_ptr<const V> value) {
+    auto& slot = shards_[shard_of(key)];
+    auto copy = std::make_shared<Shard>(*slot);
+    if (value) (*copy)[key] = std::move(value);
+    else copy->erase(key);
+    slot = std::move(copy);
+  }
+  void clear() {
+    for (auto& s : shards_) s = empty_shard();
+  }
+  size_t size() const noexcept {
+    size_t n = 0;
+    for (const auto& s : shards_) n += s->size();
+    return n;
+  }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& s : shards_)
+      for (const auto& [k, v] : *s) f(k, *v);
+  }
+
+ private:
+  static size_t shard_of(std::string_view key) noexcept { return NameHash{}(key) % kShards; }
+  static std::shared_ptr<const Shard> empty_shard() {
+    static const auto kEmpty = std::make_shared<const Shard>();
+    return kEmpty;
+  }
+  std::array<std::shared_ptr<const Shard>, kShards> shards_;
+};
+
+// One healthy instance, encoded for the answer path.
+struct InstanceRecord {
+  uint8_t family = 4;           // 4 or 6
+  uint8_t addr[16] = {};        // network order; 4 bytes used for IPv4
+  uint16_t port = 0;
+  uint16_t weight = 1;          // from Weights by health
+  uint32_t target_id = 0;       // equal for instances with the same SRV target
+  std::string target;           // SRV target labels without the domain, lower case
+  std::string txt;              // TXT rdata with the instance's meta (empty: none)
+};
+
+// The instances a name selects, as indexes into ServiceEntry::instances, de-duplicated:
+// `a`/`aaaa` by address, `srv` by (target, port), `txt` by rdata.
+struct View {
+  std::vector<uint32_t> a, aaaa, srv, txt;
+  bool empty() const noexcept { return a.empty() && aaaa.empty() && srv.empty(); }
+};
+
+struct ServiceEntry {
+  std::string name;              // lower case
+  uint32_t ttl = 0;              // seconds, from service_ttl
+  std::vector<InstanceRecord> instances;  // healthy only (all of them when protected)
+  View all;
+  std::unordered_map<std::string, View, NameHash, NameEq> by_tag;  // lower-case tag
+  bool protected_mode = false;   // below protect_threshold: answering with every instance
+  std::vector<std::string> own_addresses;  // every instance's own address bytes (for PTR), sorted
+};
+
+struct NodeEntry {
+  std::string name;              // as registered
+  uint8_t family = 0;            // 0: no usable address
+  uint8_t addr[16] = {};
+  std::vector<std::string> txt;  // one TXT rdata per meta key, RFC 1464
+};
+
+// What a PTR name answers: a target name's labels without the domain.
+struct PtrEntry {
+  std::string target;  // "\4node\4node\3dc1" or "\3web\7service\3dc1"
+};
+using PtrMap = std::unordered_map<std::string, PtrEntry, NameHash, NameEq>;  // key: address bytes
+
+// Settings that SIGHUP may change, already converted for the answer path.
+struct ZoneSettings {
+  std::string domain;      // wire name, lower case, root byte included ("\6consul\0")
+  std::string alt_domain;  // same form; empty when unset
+  std::string datacenter;  // lower case
+  std::string dc_label;    // length-prefixed datacenter label
+  std::string ns_target;   // labels of "<node>.node.<dc>" (without the domain)
+  uint8_t ns_family = 0;   // glue for ns_target
+  uint8_t ns_addr[16] = {};
+  uint32_t node_ttl = 0;
+  uint32_t soa_refresh = 3600, soa_retry = 600, soa_expire = 86400, soa_min_ttl = 0;
+  uint32_t udp_answer_limit = 3;
+  uint32_t a_record_limit = 0;
+  bool enable_truncate = true;
+  uint16_t edns_udp_size = 1232;
+  bool recursion_available = false;  // set when recursors are configured
+};
+
+struct Zone {
+  std::shared_ptr<const ZoneSettings> settings;
+  uint32_t serial = 1;
+  ShardedMap<ServiceEntry> services;  // key: lower-case service name
+  ShardedMap<NodeEntry> nodes;        // key: lower-case node name
+  std::shared_ptr<const PtrMap> ptr;
+};
+
+}  // namespace beacon::dns

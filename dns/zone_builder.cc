@@ -1,0 +1,258 @@
+#include "dns/zone_builder.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+
+#include "dns/name.h"
+
+namespace beacon::dns {
+namespace {
+
+uint32_t seconds(config::Duration d) {
+  auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  return s < 0 ? 0 : static_cast<uint32_t>(std::min<int64_t>(s, INT32_MAX));
+}
+
+// Labels for a name that may contain dots (node names); falls back to one escaped label.
+std::string name_labels(const std::string& name) {
+  if (auto l = text_to_labels(name)) return *l;
+  return make_label(ascii_lower(name.substr(0, 63))).value_or(std::string("\1_"));
+}
+
+// Appends one TXT character-string (at most 255 bytes; longer text is cut).
+void append_char_string(std::string& rdata, std::string_view s) {
+  size_t n = std::min<size_t>(s.size(), 255);
+  rdata.push_back(static_cast<char>(n));
+  rdata.append(s.substr(0, n));
+}
+
+// Collects a View while de-duplicating by a key per record kind.
+struct ViewBuilder {
+  View view;
+  std::set<std::string> a_seen, aaaa_seen, srv_seen, txt_seen;
+  void add(uint32_t idx, const InstanceRecord& r) {
+    std::string addr(reinterpret_cast<const char*>(r.addr), r.family == 4 ? 4 : 16);
+    if (r.family == 4 ? a_seen.insert(addr).second : aaaa_seen.insert(addr).second)
+      (r.family == 4 ? view.a : view.aaaa).push_back(idx);
+    if (srv_seen.insert(r.target + ':' + std::to_string(r.port)).second) view.srv.push_back(idx);
+    if (!r.txt.empty() && txt_seen.insert(r.txt).second) view.txt.push_back(idx);
+  }
+};
+
+}  // namespace
+
+std::string meta_txt_rdata(const std::string& key, const std::string& value) {
+  std::string text;
+  if (ascii_lower(key).rfind("rfc1035-", 0) == 0) {
+    text = value;
+  } else {
+    for (size_t i = 0; i < key.size(); ++i) {
+      char c = key[i];
+      bool edge_space = c == ' ' && (i == 0 || i + 1 == key.size());
+      if (c == '`' || c == '=' || edge_space) text.push_back('`');
+      text.push_back(c);
+    }
+    text.push_back('=');
+    for (char c : value) {
+      if (c == '`') text.push_back('`');
+      text.push_back(c);
+    }
+  }
+  std::string rdata;
+  append_char_string(rdata, text);
+  return rdata;
+}
+
+ZoneSettings make_zone_settings(const config::Config& c) {
+  ZoneSettings s;
+  s.domain = text_to_labels(c.domain).value_or("") + std::string(1, '\0');
+  if (!c.alt_domain.empty()) s.alt_domain = text_to_labels(c.alt_domain).value_or("") + std::string(1, '\0');
+  s.datacenter = ascii_lower(c.datacenter);
+  s.dc_label = make_label(s.datacenter).value_or("");
+  s.ns_target = name_labels(c.node_name) + "\4node" + s.dc_label;
+  if (auto ip = parse_ip(c.bind_addr)) {
+    s.ns_family = ip->size() == 4 ? 4 : 6;
+    std::memcpy(s.ns_addr, ip->data(), ip->size());
+  }
+  const auto& d = c.dns_config;
+  s.node_ttl = seconds(d.node_ttl);
+  s.soa_refresh = d.soa.refresh;
+  s.soa_retry = d.soa.retry;
+  s.soa_expire = d.soa.expire;
+  s.soa_min_ttl = d.soa.min_ttl;
+  s.udp_answer_limit = d.udp_answer_limit;
+  s.a_record_limit = d.a_record_limit;
+  s.enable_truncate = d.enable_truncate;
+  s.edns_udp_size = d.edns_udp_size;
+  s.recursion_available = !c.recursors.empty();
+  return s;
+}
+
+ZoneBuilder::ZoneBuilder(const config::Config& config) {
+  configure(config);
+  auto empty = std::make_shared<Zone>();
+  empty->settings = settings_;
+  empty->ptr = std::make_shared<const PtrMap>();
+  current_ = std::move(empty);
+}
+
+void ZoneBuilder::configure(const config::Config& config) {
+  settings_ = std::make_shared<const ZoneSettings>(make_zone_settings(config));
+  ttl_rules_.clear();
+  for (const auto& [key, ttl] : config.dns_config.service_ttl) ttl_rules_.emplace_back(ascii_lower(key), seconds(ttl));
+  only_passing_ = config.dns_config.only_passing;
+  protect_threshold_ = config.dns_config.protect_threshold;
+  full_next_ = true;
+}
+
+uint32_t ZoneBuilder::service_ttl(const std::string& service) const {
+  std::string name = ascii_lower(service);
+  const std::pair<std::string, uint32_t>* best = nullptr;
+  size_t best_len = 0;
+  const std::pair<std::string, uint32_t>* star = nullptr;
+  for (const auto& rule : ttl_rules_) {
+    if (rule.first == name) return rule.second;
+    if (rule.first == "*") {
+      star = &rule;
+    } else if (!rule.first.empty() && rule.first.back() == '*') {
+      std::string_view prefix(rule.first.data(), rule.first.size() - 1);
+      if (name.compare(0, prefix.size(), prefix) == 0 && (!best || prefix.size() > best_len)) {
+        best = &rule;
+        best_len = prefix.size();
+      }
+    }
+  }
+  if (best) return best->second;
+  return star ? star->second : 0;
+}
+
+std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Replica& replica,
+                                                               const std::string& name) const {
+  auto instances = replica.instances(name);
+  if (instances.empty()) return nullptr;
+  auto e = std::make_shared<ServiceEntry>();
+  e->name = ascii_lower(name);
+  e->ttl = service_ttl(name);
+
+  struct Candidate {
+    const catalog::Service* svc;
+    catalog::Health health;
+  };
+  std::vector<Candidate> all;
+  size_t healthy = 0;
+  for (const catalog::Service* svc : instances) {
+    catalog::Health h = replica.health(*svc);
+    bool ok = h == catalog::Health::passing || (!only_passing_ && h == catalog::Health::warning);
+    healthy += ok;
+    all.push_back({svc, h});
+    if (!svc->address.empty())
+      if (auto ip = parse_ip(svc->address)) e->own_addresses.push_back(*ip);
+  }
+  std::sort(e->own_addresses.begin(), e->own_addresses.end());
+  double threshold = instances.front()->protect_threshold.value_or(protect_threshold_);
+  e->protected_mode = threshold > 0 && static_cast<double>(healthy) < threshold * static_cast<double>(all.size());
+
+  std::unordered_map<std::string, uint32_t> target_ids;
+  ViewBuilder all_view;
+  std::unordered_map<std::string, ViewBuilder> tag_views;
+  for (const Candidate& c : all) {
+    bool ok = c.health == catalog::Health::passing || (!only_passing_ && c.health == catalog::Health::warning);
+    if (!ok && !e->protected_mode) continue;
+    const catalog::Service& svc = *c.svc;
+    const catalog::Node* node = replica.node(svc.node);
+    const std::string& address = svc.address.empty() ? (node ? node->address : svc.address) : svc.address;
+    auto ip = parse_ip(address);
+    if (!ip) continue;  // hostnames (CNAME answers) are not served yet
+    InstanceRecord r;
+    r.family = ip->size() == 4 ? 4 : 6;
+    std::memcpy(r.addr, ip->data(), ip->size());
+    r.port = svc.port;
+    uint32_t w = c.health == catalog::Health::warning ? svc.weights.warning : svc.weights.passing;
+    r.weight = static_cast<uint16_t>(std::min<uint32_t>(w, 65535));
+    if (svc.address.empty()) r.target = name_labels(svc.node) + "\4node" + settings_->dc_label;
+    else r.target = make_label(hex_address(*ip)).value_or("") + "\4addr" + settings_->dc_label;
+    r.target_id = target_ids.emplace(r.target, static_cast<uint32_t>(target_ids.size())).first->second;
+    for (const auto& [k, v] : svc.meta) {
+      std::string s = meta_txt_rdata(k, v);
+      if (r.txt.size() + s.size() > 4096) break;
+      r.txt += s;
+    }
+    uint32_t idx = static_cast<uint32_t>(e->instances.size());
+    e->instances.push_back(std::move(r));
+    const InstanceRecord& rec = e->instances.back();
+    all_view.add(idx, rec);
+    std::set<std::string> tags;
+    for (const std::string& t : svc.tags) tags.insert(ascii_lower(t));
+    for (const std::string& t : tags) tag_views[t].add(idx, rec);
+  }
+  e->all = std::move(all_view.view);
+  for (auto& [tag, vb] : tag_views) e->by_tag.emplace(tag, std::move(vb.view));
+  return e;
+}
+
+std::shared_ptr<const NodeEntry> ZoneBuilder::build_node(const catalog::Node& node) const {
+  auto n = std::make_shared<NodeEntry>();
+  n->name = node.name;
+  if (auto ip = parse_ip(node.address)) {
+    n->family = ip->size() == 4 ? 4 : 6;
+    std::memcpy(n->addr, ip->data(), ip->size());
+  }
+  for (const auto& [k, v] : node.meta) n->txt.push_back(meta_txt_rdata(k, v));
+  return n;
+}
+
+std::shared_ptr<const PtrMap> ZoneBuilder::build_ptr(
+    const catalog::Replica& replica) const {
+  auto map = std::make_shared<PtrMap>();
+  for (const auto& [name, node] : replica.nodes())
+    if (auto ip = parse_ip(node.address)) map->emplace(*ip, PtrEntry{name_labels(name) + "\4node" + settings_->dc_label});
+  for (const auto& [key, svc] : replica.services()) {
+    if (svc.address.empty()) continue;
+    if (auto ip = parse_ip(svc.address))
+      map->emplace(*ip, PtrEntry{name_labels(svc.name) + "\7service" + settings_->dc_label});
+  }
+  return map;
+}
+
+std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, const catalog::Change& change) {
+  transitions_.clear();
+  bool full = full_next_ || change.all;
+  full_next_ = false;
+  auto z = std::make_shared<Zone>(*current_);
+  z->settings = settings_;
+  z->serial = static_cast<uint32_t>(std::max<uint64_t>(replica.index(), 1));
+
+  std::set<std::string> services;
+  bool addresses_moved = full || !change.nodes.empty();
+  if (full) {
+    z->services.clear();
+    z->nodes.clear();
+    for (const std::string& name : replica.service_names()) services.insert(name);
+    for (const auto& [name, node] : replica.nodes()) z->nodes.set(ascii_lower(name), build_node(node));
+  } else {
+    services = change.services;
+    for (const std::string& node_name : change.nodes) {
+      for (const std::string& s : replica.services_on_node(node_name)) services.insert(s);
+      const catalog::Node* node = replica.node(node_name);
+      z->nodes.set(ascii_lower(node_name), node ? build_node(*node) : nullptr);
+    }
+  }
+  for (const std::string& name : services) {
+    std::string key = ascii_lower(name);
+    const ServiceEntry* before = current_->services.find(key);
+    auto after = build_service(replica, name);
+    if (!full && (before ? before->own_addresses : std::vector<std::string>{}) !=
+                     (after ? after->own_addresses : std::vector<std::string>{}))
+      addresses_moved = true;
+    bool was = before && before->protected_mode, now = after && after->protected_mode;
+    if (was != now) transitions_.emplace_back(name, now);
+    z->services.set(key, std::move(after));
+  }
+  if (addresses_moved) z->ptr = build_ptr(replica);
+  current_ = z;
+  return current_;
+}
+
+}  // namespace beacon::dns
