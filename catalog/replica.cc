@@ -1,0 +1,186 @@
+// Replica (catalog/replica.h): the in-memory catalog, kept in step with a Store's feed.
+//
+// The store key is authoritative for identity: a node's name and an instance's or check's
+// (node, id) come from the parsed key, not from the JSON, so a value can never place an
+// object somewhere other than where its key says.
+#include "catalog/replica.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace beacon::catalog {
+
+Replica::Replica(Keyspace keyspace) : keyspace_(std::move(keyspace)) {}
+
+Change Replica::reset(const Range& range) {
+  nodes_.clear();
+  services_.clear();
+  checks_.clear();
+  by_name_.clear();
+  Change ignored;
+  for (const KeyValue& kv : range.kvs) apply_event(Event{Event::Kind::put, kv}, ignored);
+  index_ = range.index;
+  return Change{.all = true, .services = {}, .nodes = {}};
+}
+
+Change Replica::apply(uint64_t index, const std::vector<Event>& events) {
+  Change change;
+  for (const Event& event : events) apply_event(event, change);
+  index_ = index;
+  return change;
+}
+
+void Replica::apply_event(const Event& event, Change& change) {
+  auto parsed = keyspace_.parse(event.kv.key);
+  if (!parsed) return;  // another datacenter, or not a catalog key
+  const bool put = event.kind == Event::Kind::put;
+  Key key{parsed->node, parsed->id};
+  switch (parsed->kind) {
+    case Keyspace::Parsed::Kind::node: {
+      change.nodes.insert(parsed->node);
+      std::expected<Node, Error> node;
+      if (put && (node = decode_node(event.kv))) {
+        node->name = parsed->node;
+        nodes_.insert_or_assign(parsed->node, std::move(*node));
+      } else {
+        decode_errors_ += put ? 1 : 0;
+        nodes_.erase(parsed->node);
+      }
+      return;
+    }
+    case Keyspace::Parsed::Kind::service: {
+      std::expected<Service, Error> service;
+      if (put && (service = decode_service(event.kv))) {
+        service->node = parsed->node;
+        service->id = parsed->id;
+        put_service(key, std::move(*service), change);
+      } else {
+        decode_errors_ += put ? 1 : 0;
+        erase_service(key, change);
+      }
+      return;
+    }
+    case Keyspace::Parsed::Kind::check: {
+      std::expected<Check, Error> check;
+      if (put && (check = decode_check(event.kv))) {
+        check->node = parsed->node;
+        check->id = parsed->id;
+        put_check(key, std::move(*check), change);
+      } else {
+        decode_errors_ += put ? 1 : 0;
+        erase_check(key, change);
+      }
+      return;
+    }
+  }
+}
+
+void Replica::put_service(const Key& key, Service service, Change& change) {
+  // Drop the old name's index entry first: a rename touches both names.
+  erase_service(key, change);
+  change.services.insert(service.name);
+  by_name_[service.name].insert(key);
+  services_.insert_or_assign(key, std::move(service));
+}
+
+void Replica::erase_service(const Key& key, Change& change) {
+  auto it = services_.find(key);
+  if (it == services_.end()) return;
+  const std::string& name = it->second.name;
+  change.services.insert(name);
+  auto named = by_name_.find(name);
+  if (named != by_name_.end()) {
+    named->second.erase(key);
+    if (named->second.empty()) by_name_.erase(named);
+  }
+  services_.erase(it);
+}
+
+void Replica::put_check(const Key& key, Check check, Change& change) {
+  // The old version may have belonged to another service (or been node-level).
+  erase_check(key, change);
+  touch(check, change);
+  checks_.insert_or_assign(key, std::move(check));
+}
+
+void Replica::erase_check(const Key& key, Change& change) {
+  auto it = checks_.find(key);
+  if (it == checks_.end()) return;
+  touch(it->second, change);
+  checks_.erase(it);
+}
+
+void Replica::touch(const Check& check, Change& change) const {
+  if (check.service_id.empty()) {
+    change.nodes.insert(check.node);
+  } else if (const Service* s = service(check.node, check.service_id)) {
+    change.services.insert(s->name);
+  }
+  // A check of an instance that is not (or no longer) in the catalog affects no service.
+}
+
+const Node* Replica::node(const std::string& name) const {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+const Service* Replica::service(const std::string& node, const std::string& id) const {
+  auto it = services_.find(Key{node, id});
+  return it == services_.end() ? nullptr : &it->second;
+}
+
+const Check* Replica::check(const std::string& node, const std::string& id) const {
+  auto it = checks_.find(Key{node, id});
+  return it == checks_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Service*> Replica::instances(const std::string& name) const {
+  std::vector<const Service*> out;
+  auto named = by_name_.find(name);
+  if (named == by_name_.end()) return out;
+  out.reserve(named->second.size());
+  for (const Key& key : named->second) out.push_back(&services_.at(key));
+  return out;
+}
+
+std::vector<std::string> Replica::service_names() const {
+  std::vector<std::string> out;
+  out.reserve(by_name_.size());
+  for (const auto& [name, keys] : by_name_) out.push_back(name);
+  return out;
+}
+
+std::set<std::string> Replica::services_on_node(const std::string& node) const {
+  std::set<std::string> out;
+  for (auto it = services_.lower_bound(Key{node, ""}); it != services_.end() && it->first.first == node; ++it) {
+    out.insert(it->second.name);
+  }
+  return out;
+}
+
+std::vector<const Check*> Replica::service_checks(const std::string& node, const std::string& service_id) const {
+  std::vector<const Check*> out;
+  if (service_id.empty()) return out;  // node-level checks are node_checks()
+  for (auto it = checks_.lower_bound(Key{node, ""}); it != checks_.end() && it->first.first == node; ++it) {
+    if (it->second.service_id == service_id) out.push_back(&it->second);
+  }
+  return out;
+}
+
+std::vector<const Check*> Replica::node_checks(const std::string& node) const {
+  std::vector<const Check*> out;
+  for (auto it = checks_.lower_bound(Key{node, ""}); it != checks_.end() && it->first.first == node; ++it) {
+    if (it->second.service_id.empty()) out.push_back(&it->second);
+  }
+  return out;
+}
+
+Health Replica::health(const Service& instance) const {
+  if (node(instance.node) == nullptr) return Health::critical;
+  Health worst = Health::passing;
+  for (const Check* c : service_checks(instance.node, instance.id)) worst = std::max(worst, c->status);
+  for (const Check* c : node_checks(instance.node)) worst = std::max(worst, c->status);
+  return worst;
+}
+
+}  // namespace beacon::catalog

@@ -1,0 +1,250 @@
+// EmbeddedStore: indexes, change feed, atomicity, durability and corrupt files.
+#include "catalog/embedded_store.h"
+
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "tests/catalog/temp_dir.h"
+
+namespace beacon::catalog {
+namespace {
+
+using test::TempDir;
+
+Op put(std::string key, std::string value) { return Op{Op::Kind::put, std::move(key), std::move(value)}; }
+Op del(std::string key) { return Op{Op::Kind::del, std::move(key), {}}; }
+Op del_prefix(std::string key) { return Op{Op::Kind::del_prefix, std::move(key), {}}; }
+
+std::unique_ptr<EmbeddedStore> open_memory() {
+  auto store = EmbeddedStore::open(":memory:");
+  REQUIRE(store);
+  return std::move(*store);
+}
+
+std::vector<std::string> keys_of(const Range& range) {
+  std::vector<std::string> out;
+  for (const KeyValue& kv : range.kvs) out.push_back(kv.key);
+  return out;
+}
+
+TEST_CASE("a new store is empty at index 0", "[catalog][store]") {
+  auto store = open_memory();
+  CHECK(store->index() == 0);
+  auto range = store->range("");
+  REQUIRE(range);
+  CHECK(range->index == 0);
+  CHECK(range->kvs.empty());
+}
+
+TEST_CASE("commits assign increasing indexes and keep create and mod index", "[catalog][store]") {
+  auto store = open_memory();
+  CHECK(store->commit({put("a", "1"), put("b", "1")}) == 1u);
+  CHECK(store->commit({put("a", "2")}) == 2u);
+  CHECK(store->commit({put("c", "1")}) == 3u);
+  CHECK(store->index() == 3);
+
+  auto range = store->range("");
+  REQUIRE(range);
+  CHECK(range->index == 3);
+  REQUIRE(range->kvs.size() == 3);
+  CHECK(range->kvs[0].key == "a");
+  CHECK(range->kvs[0].value == "2");
+  CHECK(range->kvs[0].create_index == 1);
+  CHECK(range->kvs[0].mod_index == 2);
+  CHECK(range->kvs[1].create_index == 1);
+  CHECK(range->kvs[1].mod_index == 1);
+  CHECK(range->kvs[2].create_index == 3);
+
+  // Deleting and re-creating a key gives it a new create index.
+  CHECK(store->commit({del("a")}) == 4u);
+  CHECK(store->commit({put("a", "3")}) == 5u);
+  range = store->range("a");
+  REQUIRE(range->kvs.size() == 1);
+  CHECK(range->kvs[0].create_index == 5);
+}
+
+TEST_CASE("range and del_prefix cover exactly the prefix", "[catalog][store]") {
+  auto store = open_memory();
+  REQUIRE(store->commit({put("p/a", "1"), put("p/b", "1"), put("p/b/c", "1"), put("p0", "1"), put("p.", "1"),
+                         put("o", "1"), put("q", "1")}));
+  auto range = store->range("p/");
+  REQUIRE(range);
+  CHECK(keys_of(*range) == std::vector<std::string>{"p/a", "p/b", "p/b/c"});
+  CHECK(keys_of(*store->range("p")) == std::vector<std::string>{"p.", "p/a", "p/b", "p/b/c", "p0"});
+
+  std::vector<Event> seen;
+  store->watch([&](uint64_t, const std::vector<Event>& events) { seen = events; });
+  CHECK(store->commit({del_prefix("p/")}) == 2u);
+  CHECK(keys_of(*store->range("")) == std::vector<std::string>{"o", "p.", "p0", "q"});
+  REQUIRE(seen.size() == 3);
+  for (const Event& e : seen) {
+    CHECK(e.kind == Event::Kind::del);
+    CHECK(e.kv.mod_index == 2);
+  }
+  CHECK(seen[0].kv.key == "p/a");
+  // A del_prefix that matches nothing is no change.
+  CHECK(store->commit({del_prefix("p/")}) == 2u);
+}
+
+TEST_CASE("range handles 0xFF bytes at the end of a prefix", "[catalog][store]") {
+  auto store = open_memory();
+  std::string ff = "k\xff";
+  REQUIRE(store->commit({put(ff, "1"), put(ff + "\xff", "1"), put("l", "1"), put("k", "1")}));
+  CHECK(keys_of(*store->range(ff)) == std::vector<std::string>{ff, ff + "\xff"});
+}
+
+TEST_CASE("an identical put or a missing delete is no change", "[catalog][store]") {
+  auto store = open_memory();
+  int calls = 0;
+  store->watch([&](uint64_t, const std::vector<Event>&) { ++calls; });
+  REQUIRE(store->commit({put("a", "1")}) == 1u);
+  CHECK(store->commit({put("a", "1")}) == 1u);
+  CHECK(store->commit({del("missing")}) == 1u);
+  CHECK(store->commit({}) == 1u);
+  CHECK(calls == 1);
+  auto range = store->range("a");
+  CHECK(range->kvs[0].mod_index == 1);
+
+  // In a mixed commit only the real change is an event.
+  std::vector<Event> seen;
+  store->watch([&](uint64_t, const std::vector<Event>& events) { seen = events; });
+  CHECK(store->commit({put("a", "1"), put("b", "1")}) == 2u);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].kv.key == "b");
+}
+
+TEST_CASE("watchers get each commit's events after it is committed", "[catalog][store]") {
+  auto store = open_memory();
+  std::vector<std::pair<uint64_t, std::vector<Event>>> feed;
+  EmbeddedStore* raw = store.get();
+  store->watch([&](uint64_t index, const std::vector<Event>& events) {
+    // The commit is visible to readers and the index already moved.
+    CHECK(raw->index() == index);
+    auto r = raw->range("");
+    CHECK(r->index == index);
+    feed.emplace_back(index, events);
+  });
+  REQUIRE(store->commit({put("a", "1"), put("b", "1")}));
+  REQUIRE(store->commit({put("a", "2"), del("b")}));
+  REQUIRE(feed.size() == 2);
+  CHECK(feed[0].first == 1);
+  REQUIRE(feed[0].second.size() == 2);
+  CHECK(feed[0].second[0].kind == Event::Kind::put);
+  CHECK(feed[0].second[0].kv.key == "a");
+  CHECK(feed[0].second[0].kv.create_index == 1);
+  CHECK(feed[1].first == 2);
+  REQUIRE(feed[1].second.size() == 2);
+  CHECK(feed[1].second[0].kv.value == "2");
+  CHECK(feed[1].second[0].kv.create_index == 1);
+  CHECK(feed[1].second[0].kv.mod_index == 2);
+  CHECK(feed[1].second[1].kind == Event::Kind::del);
+  CHECK(feed[1].second[1].kv.key == "b");
+  CHECK(feed[1].second[1].kv.mod_index == 2);
+}
+
+TEST_CASE("an invalid op fails the whole commit", "[catalog][store]") {
+  auto store = open_memory();
+  REQUIRE(store->commit({put("a", "1")}));
+  int calls = 0;
+  store->watch([&](uint64_t, const std::vector<Event>&) { ++calls; });
+  for (const Op& bad : {put("", "x"), del(""), del_prefix("")}) {
+    auto r = store->commit({put("b", "1"), bad});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Error::Code::invalid);
+  }
+  CHECK(store->index() == 1);
+  CHECK(keys_of(*store->range("")) == std::vector<std::string>{"a"});
+  CHECK(calls == 0);
+}
+
+TEST_CASE("an SQLite failure mid-commit rolls everything back", "[catalog][store]") {
+  TempDir dir;
+  std::string path = dir.file("catalog.db");
+  auto store = EmbeddedStore::open(path);
+  REQUIRE(store);
+  REQUIRE((*store)->commit({put("a", "1")}));
+  {
+    // Fault injection from a second connection: inserting key "boom" fails.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "CREATE TRIGGER boom BEFORE INSERT ON kv WHEN NEW.key = 'boom'"
+                       " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  int calls = 0;
+  (*store)->watch([&](uint64_t, const std::vector<Event>&) { ++calls; });
+  auto r = (*store)->commit({put("a", "2"), put("b", "1"), put("boom", "1")});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Error::Code::io);
+  CHECK(r.error().message.find("injected failure") != std::string::npos);
+  CHECK((*store)->index() == 1);
+  auto range = (*store)->range("");
+  REQUIRE(range);
+  REQUIRE(keys_of(*range) == std::vector<std::string>{"a"});
+  CHECK(range->kvs[0].value == "1");
+  CHECK(calls == 0);
+  // The store still works afterwards.
+  CHECK((*store)->commit({put("b", "1")}) == 2u);
+}
+
+TEST_CASE("commits are durable across reopen", "[catalog][store]") {
+  TempDir dir;
+  std::string path = dir.file("catalog.db");
+  std::vector<KeyValue> before;
+  {
+    auto store = EmbeddedStore::open(path);
+    REQUIRE(store);
+    REQUIRE((*store)->commit({put("beacon/dc1/nodes/a", R"({"Node":"a"})"), put("beacon/dc1/nodes/b", "{}")}));
+    REQUIRE((*store)->commit({put("beacon/dc1/nodes/a", R"({"Node":"a2"})"), del("beacon/dc1/nodes/b")}));
+    REQUIRE((*store)->commit({put("other", "x")}));
+    before = (*store)->range("")->kvs;
+    CHECK((*store)->index() == 3);
+  }
+  auto store = EmbeddedStore::open(path);
+  REQUIRE(store);
+  CHECK((*store)->index() == 3);
+  auto range = (*store)->range("");
+  REQUIRE(range);
+  CHECK(range->index == 3);
+  REQUIRE(range->kvs.size() == before.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    CHECK(range->kvs[i].key == before[i].key);
+    CHECK(range->kvs[i].value == before[i].value);
+    CHECK(range->kvs[i].create_index == before[i].create_index);
+    CHECK(range->kvs[i].mod_index == before[i].mod_index);
+  }
+  CHECK((*store)->commit({put("more", "y")}) == 4u);
+}
+
+TEST_CASE("opening something that is not a beacon catalog fails", "[catalog][store]") {
+  TempDir dir;
+  SECTION("a text file is corrupt") {
+    std::string path = dir.file("catalog.db");
+    std::ofstream(path) << "this is not an SQLite database, it is a text file of some length\n";
+    auto r = EmbeddedStore::open(path);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Error::Code::corrupt);
+  }
+  SECTION("another application's SQLite database is corrupt") {
+    std::string path = dir.file("other.db");
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto r = EmbeddedStore::open(path);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Error::Code::corrupt);
+  }
+  SECTION("a missing directory is io") {
+    auto r = EmbeddedStore::open(dir.file("missing/catalog.db"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Error::Code::io);
+  }
+}
+
+}  // namespace
+}  // namespace beacon::catalog
