@@ -202,7 +202,7 @@ Result Responder::answer_in_zone(size_t n) noexcept {
       break;
     }
   }
-  if (kw == n || kw == 0) return negative(kRcodeNxDomain, Outcome::nxdomain);
+  if ((kw == n && !rfc2782) || kw == 0) return negative(kRcodeNxDomain, Outcome::nxdomain);
   size_t loc_begin = rfc2782 ? kw : kw + 1;
   size_t loc = n - loc_begin;
   std::string_view dc;
@@ -390,10 +390,14 @@ Result Responder::answer_addr(size_t parts_end) noexcept {
   uint8_t family = n == 4 ? 4 : 6;
   uint16_t want = family == 4 ? kTypeA : kTypeAaaa;
   const NameRef owner{{}, kHeaderSize, {}};
-  // A question of the other family gets the record in the additional section (as Consul).
-  Section s = (q_.qtype == want || q_.qtype == kTypeAny) ? Section::answer : Section::additional;
-  rw_.add_address(s, owner, set_.node_ttl, family, bytes);
-  return positive();
+  if (q_.qtype == want || q_.qtype == kTypeAny) {
+    rw_.add_address(Section::answer, owner, set_.node_ttl, family, bytes);
+    return positive();
+  }
+  // A question of the other family is NODATA with the record in additional (as Consul).
+  add_soa(Section::authority);
+  rw_.add_address(Section::additional, owner, set_.node_ttl, family, bytes);
+  return finish(kRcodeNoError, Outcome::nodata);
 }
 
 Result Responder::answer_reverse(bool v6, size_t first_arpa_label) noexcept {

@@ -1,0 +1,138 @@
+// Malformed and unusual requests: every one gets FORMERR, NOTIMP, REFUSED or is dropped,
+// and none crashes or hangs (run under the sanitizer build as well).
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "dns/query.h"
+#include "dns/wire.h"
+#include "tests/dns/dns_fixture.h"
+
+namespace beacon::dns::test {
+namespace {
+
+std::vector<uint8_t> header(uint16_t flags, uint16_t qd, uint16_t an = 0, uint16_t ns = 0, uint16_t ar = 0) {
+  return {0x12, 0x34, static_cast<uint8_t>(flags >> 8), static_cast<uint8_t>(flags), 0, static_cast<uint8_t>(qd),
+          0, static_cast<uint8_t>(an), 0, static_cast<uint8_t>(ns), 0, static_cast<uint8_t>(ar)};
+}
+
+std::vector<uint8_t> with(std::vector<uint8_t> a, const std::vector<uint8_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+const std::vector<uint8_t> kWebA = {3, 'w', 'e', 'b', 7, 's', 'e', 'r', 'v', 'i', 'c', 'e',
+                                    6, 'c', 'o', 'n', 's', 'u', 'l', 0, 0, 1, 0, 1};
+
+struct RawCase {
+  const char* what;
+  std::vector<uint8_t> wire;
+  std::string rcode;  // "" means no reply
+};
+
+TEST_CASE("malformed requests get FORMERR or are dropped", "[dns][malformed]") {
+  Fixture f;
+  f.service("agent1", "web-1", "web", "10.1.0.1", 80);
+  std::vector<uint8_t> long_label = header(0x0100, 1);
+  long_label.push_back(64);
+  long_label.insert(long_label.end(), 64, 'a');
+  long_label.insert(long_label.end(), {0, 0, 1, 0, 1});
+  std::vector<uint8_t> long_name = header(0x0100, 1);
+  for (int i = 0; i < 5; ++i) {
+    long_name.push_back(63);
+    long_name.insert(long_name.end(), 63, 'a');
+  }
+  long_name.insert(long_name.end(), {0, 0, 1, 0, 1});
+
+  const std::vector<RawCase> cases = {
+      {"empty", {}, ""},
+      {"short header", {0x12, 0x34, 0x01, 0x00, 0x00}, ""},
+      {"a response (QR set)", with(header(0x8100, 1), kWebA), ""},
+      {"header only, no question", header(0x0100, 0), "FORMERR"},
+      {"two questions", with(with(header(0x0100, 2), kWebA), kWebA), "FORMERR"},
+      {"QDCOUNT 1 without a question", header(0x0100, 1), "FORMERR"},
+      {"question cut short", with(header(0x0100, 1), {3, 'w', 'e'}), "FORMERR"},
+      {"no QTYPE", with(header(0x0100, 1), {3, 'w', 'e', 'b', 0}), "FORMERR"},
+      {"pointer in the question", with(header(0x0100, 1), {0xC0, 0x0C, 0, 1, 0, 1}), "FORMERR"},
+      {"pointer forward", with(header(0x0100, 1), {3, 'w', 'e', 'b', 0xC0, 0x40, 0, 1, 0, 1}), "FORMERR"},
+      {"extended label type", with(header(0x0100, 1), {0x41, 'a', 0, 0, 1, 0, 1}), "FORMERR"},
+      {"label over 63 bytes", long_label, "FORMERR"},
+      {"name over 255 bytes", long_name, "FORMERR"},
+      {"answer count with nothing behind it", with(header(0x0100, 1, 1), kWebA), "FORMERR"},
+      {"additional record cut short", with(with(header(0x0100, 1, 0, 0, 1), kWebA), {0, 0, 41}), "FORMERR"},
+      {"additional name pointer loop", with(with(header(0x0100, 1, 0, 0, 1), kWebA), {0xC0, 36, 0, 1, 0, 1}), "FORMERR"},
+      {"two OPT records",
+       with(with(header(0x0100, 1, 0, 0, 2), kWebA),
+            {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0}),
+       "FORMERR"},
+      {"OPT with a non-root owner", with(with(header(0x0100, 1, 0, 0, 1), kWebA), {1, 'a', 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0}),
+       "FORMERR"},
+      {"opcode STATUS", with(header(0x1100, 1), kWebA), "NOTIMPL"},
+      {"opcode NOTIFY", with(header(0x2100, 1), kWebA), "NOTIMPL"},
+      {"class CHAOS", with(header(0x0100, 1), {3, 'w', 'e', 'b', 7, 's', 'e', 'r', 'v', 'i', 'c', 'e', 6, 'c', 'o', 'n',
+                                              's', 'u', 'l', 0, 0, 16, 0, 3}),
+       "REFUSED"},
+      {"AXFR", with(header(0x0000, 1), {6, 'c', 'o', 'n', 's', 'u', 'l', 0, 0, 252, 0, 1}), "NOTIMPL"},
+      {"IXFR", with(header(0x0000, 1), {6, 'c', 'o', 'n', 's', 'u', 'l', 0, 0, 251, 0, 1}), "NOTIMPL"},
+      {"well-formed", with(header(0x0100, 1), kWebA), "NOERROR"},
+      {"trailing garbage is ignored", with(with(header(0x0100, 1), kWebA), {1, 2, 3}), "NOERROR"},
+  };
+  for (const RawCase& c : cases) {
+    INFO(c.what);
+    Reply r = f.ask_raw(c.wire);
+    if (c.rcode.empty()) {
+      CHECK(r.size == 0);
+      continue;
+    }
+    REQUIRE(r.ok);
+    CHECK(r.rcode == c.rcode);
+    CHECK(r.id == 0x1234);
+    CHECK(r.flags.rfind("qr", 0) == 0);
+  }
+}
+
+TEST_CASE("random and mutated packets never crash the answer path", "[dns][malformed][fuzz]") {
+  Fixture f;
+  f.service("agent1", "web-1", "web", "10.1.0.1", 80);
+  std::mt19937 rng(1234);
+  std::vector<uint8_t> base = make_query("web.service.consul.", kTypeSrv, {});
+  size_t answered = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> p = base;
+    if (i % 2 == 0) {
+      int flips = 1 + static_cast<int>(rng() % 6);
+      for (int k = 0; k < flips; ++k) p[rng() % p.size()] = static_cast<uint8_t>(rng());
+      if (rng() % 4 == 0) p.resize(rng() % (p.size() + 1));
+    } else {
+      p.resize(rng() % 80);
+      for (auto& b : p) b = static_cast<uint8_t>(rng());
+    }
+    Reply r = f.ask_raw(p);
+    if (r.size) {
+      ++answered;
+      CHECK(r.size <= 512 + 1232);
+      CHECK(r.ok);  // whatever we send back must decode
+    }
+  }
+  CHECK(answered > 0);
+}
+
+TEST_CASE("parse_query extracts the question and EDNS", "[dns][query]") {
+  AskOptions opt;
+  opt.bufsize = 4000;
+  std::vector<uint8_t> q = make_query("A.Example.Consul.", kTypeSrv, opt, 77);
+  Query parsed;
+  REQUIRE(parse_query(q.data(), q.size(), parsed) == ParseStatus::ok);
+  CHECK(parsed.id == 77);
+  CHECK(parsed.qtype == kTypeSrv);
+  CHECK(parsed.qclass == kClassIn);
+  CHECK(parsed.label_count == 3);
+  CHECK(std::string(reinterpret_cast<const char*>(parsed.lower), parsed.qname_len) ==
+        std::string("\1a\7example\6consul\0", 18));
+  CHECK(parsed.has_edns);
+  CHECK(parsed.edns_udp_size == 4000);
+  CHECK(parsed.edns_version == 0);
+}
+
+}  // namespace
+}  // namespace beacon::dns::test
