@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Enforces the module layering of DESIGN.md that CMake alone cannot: every header is
+# reachable from the repo root, so a forbidden #include would compile. Also checks that
+# each third-party library stays behind its one module. Exits 1 listing every violation.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+fail=0
+
+# forbid DIR PATTERN WHY: no file under DIR may include a header matching PATTERN.
+forbid() {
+  local dir=$1 pattern=$2 why=$3
+  local hits
+  hits=$(grep -rnE "^#include [<\"]($pattern)" "$dir" --include='*.h' --include='*.cc' 2>/dev/null || true)
+  if [ -n "$hits" ]; then
+    echo "layering: $why"
+    echo "$hits" | sed 's/^/  /'
+    fail=1
+  fi
+}
+
+forbid log      'config/|catalog/|dns/|health/|api/|cmd/' "log/ is the bottom layer"
+forbid config   'catalog/|dns/|health/|api/|cmd/'         "config/ depends on nothing but log/"
+forbid catalog  'dns/|health/|api/|cmd/'                  "catalog/ knows nothing of DNS, health, HTTP or the CLI"
+forbid dns      'health/|api/|cmd/'                       "dns/ knows nothing of health checks, HTTP or the CLI"
+for d in log catalog dns cmd; do forbid "$d" 'toml\+\+' "only config/ includes toml++"; done
+for d in log config dns cmd; do forbid "$d" 'sqlite3|nlohmann' "only catalog/ includes SQLite and nlohmann json"; done
+for d in log config catalog dns cmd; do forbid "$d" 'ldns/' "ldns stays in tests (the query path is hand-written)"; done
+for d in log config catalog cmd; do forbid "$d" 'ares' "only dns/ (the recursor) includes c-ares"; done
+
+# Public headers must not leak the private third-party headers either.
+leak=$(grep -lE '^#include [<"](toml\+\+|sqlite3|nlohmann)' config/*.h catalog/*.h 2>/dev/null |
+       grep -vE 'config/(toml_fields|decode)\.h' || true)
+if [ -n "$leak" ]; then
+  echo "layering: a public header includes a private dependency:"; echo "$leak" | sed 's/^/  /'; fail=1
+fi
+
+[ $fail -eq 0 ] && echo "layering: ok"
+exit $fail
