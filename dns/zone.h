@@ -97,6 +97,7 @@ struct View {
 
 struct ServiceEntry {
   std::string name;              // lower case
+  std::vector<std::string> source_names;  // catalog names that fold to `name` ("Web", "web")
   uint32_t ttl = 0;              // seconds, from service_ttl
   std::vector<InstanceRecord> instances;  // healthy only (all of them when protected)
   View all;

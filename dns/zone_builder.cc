@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -128,13 +129,18 @@ uint32_t ZoneBuilder::service_ttl(const std::string& service) const {
   return star ? star->second : 0;
 }
 
-std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Replica& replica,
-                                                               const std::string& name) const {
-  auto instances = replica.instances(name);
-  if (instances.empty()) return nullptr;
+std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Replica& replica, const std::string& key,
+                                                               const std::set<std::string>& names) const {
+  std::vector<const catalog::Service*> instances;
   auto e = std::make_shared<ServiceEntry>();
-  e->name = ascii_lower(name);
-  e->ttl = service_ttl(name);
+  for (const std::string& name : names) {
+    auto some = replica.instances(name);
+    if (!some.empty()) e->source_names.push_back(name);
+    instances.insert(instances.end(), some.begin(), some.end());
+  }
+  if (instances.empty()) return nullptr;
+  e->name = key;
+  e->ttl = service_ttl(key);
 
   struct Candidate {
     const catalog::Service* svc;
@@ -239,15 +245,18 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
       z->nodes.set(ascii_lower(node_name), node ? build_node(*node) : nullptr);
     }
   }
-  for (const std::string& name : services) {
-    std::string key = ascii_lower(name);
+  // Group by DNS name: catalog names that differ only in case answer together.
+  std::map<std::string, std::set<std::string>> by_key;
+  for (const std::string& name : services) by_key[ascii_lower(name)].insert(name);
+  for (auto& [key, names] : by_key) {
     const ServiceEntry* before = current_->services.find(key);
-    auto after = build_service(replica, name);
+    if (before && !full) names.insert(before->source_names.begin(), before->source_names.end());
+    auto after = build_service(replica, key, names);
     if (!full && (before ? before->own_addresses : std::vector<std::string>{}) !=
                      (after ? after->own_addresses : std::vector<std::string>{}))
       addresses_moved = true;
     bool was = before && before->protected_mode, now = after && after->protected_mode;
-    if (was != now) transitions_.emplace_back(name, now);
+    if (was != now) transitions_.emplace_back(key, now);
     z->services.set(key, std::move(after));
   }
   if (addresses_moved) z->ptr = build_ptr(replica);

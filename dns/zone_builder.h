@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,7 +43,10 @@ class ZoneBuilder {
   const std::vector<std::pair<std::string, bool>>& protect_transitions() const { return transitions_; }
 
  private:
-  std::shared_ptr<const ServiceEntry> build_service(const catalog::Replica& replica, const std::string& name) const;
+  // The entry for lower-case `key` from the instances of every catalog name in `names`
+  // (names differing only in case share one DNS name). Null when there are none.
+  std::shared_ptr<const ServiceEntry> build_service(const catalog::Replica& replica, const std::string& key,
+                                                    const std::set<std::string>& names) const;
   std::shared_ptr<const NodeEntry> build_node(const catalog::Node& node) const;
   std::shared_ptr<const PtrMap> build_ptr(const catalog::Replica& replica) const;
 

@@ -105,3 +105,21 @@ TEST_CASE("name helpers", "[dns][name]") {
 
 }  // namespace
 }  // namespace beacon::dns::test
+
+namespace beacon::dns::test {
+namespace {
+
+TEST_CASE("service names that differ only in case answer together", "[dns][zone]") {
+  Fixture f;
+  f.service("agent1", "w-1", "Web", "10.1.0.1", 1);
+  f.service("agent1", "w-2", "web", "10.1.0.2", 1);
+  CHECK(f.ask("web.service.consul.", kTypeA).answer.size() == 2);
+  REQUIRE(f.writer().deregister_service("agent1", "w-2").has_value());
+  CHECK(f.ask("WEB.service.consul.", kTypeA).answer.size() == 1);
+  // Renaming across case keeps the name answered.
+  f.service("agent1", "w-1", "wEB", "10.1.0.1", 1);
+  CHECK(f.ask("web.service.consul.", kTypeA).answer.size() == 1);
+}
+
+}  // namespace
+}  // namespace beacon::dns::test
