@@ -6,7 +6,9 @@
 // `_node_maintenance`), as Consul does. No thread affinity.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +23,13 @@ enum class Health : uint8_t { passing = 0, warning = 1, critical = 2 };
 const char* health_name(Health h);
 // Parses the three names above (exact, lower case). nullopt for anything else.
 std::optional<Health> parse_health(std::string_view s);
+
+// Avalanche protection: true when the healthy share of a service's instances is strictly
+// below `threshold` (0 turns it off), like Envoy's panic threshold. Then every instance is
+// answered, healthy or not.
+inline bool below_protect_threshold(size_t healthy, size_t total, double threshold) {
+  return threshold > 0 && total > 0 && static_cast<double>(healthy) < threshold * static_cast<double>(total);
+}
 
 struct Weights {
   uint32_t passing = 1;

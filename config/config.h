@@ -91,6 +91,22 @@ struct DnsConfig {
   SoaConfig soa;
 };
 
+// One `[[acl.tokens]]` entry.
+struct AclToken {
+  std::string secret;       // sent in X-Consul-Token or "Authorization: Bearer"; never logged
+  std::string description;
+  std::string policy = "read";  // "management" | "read" | "write"
+  // For "write": the service names (prefixes) the token may register and change; "" is all.
+  std::vector<std::string> service_prefixes;
+};
+
+// `[acl]`: who may use the HTTP API. Off by default.
+struct AclConfig {
+  bool enabled = false;
+  std::string default_policy = "allow";  // "allow" | "deny": what a request without a valid token may do
+  std::vector<AclToken> tokens;
+};
+
 struct PortsConfig {
   int dns = 8600;   // 0: pick a free port (reported in the log); -1: DNS off
   int http = 8500;  // -1: HTTP off
@@ -110,6 +126,7 @@ struct Config {
   std::vector<std::string> recursors;  // "ip" or "ip:port" ("[v6]:port")
   bool enable_local_script_checks = false;
   DnsConfig dns_config;
+  AclConfig acl;
   std::vector<ServiceConfig> services;
   bool dev = false;  // in-memory store; set by `--dev`, not by files
 };

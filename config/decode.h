@@ -50,6 +50,10 @@ std::expected<void, Error> decode_document(const Fields& fields, const toml::tab
 std::expected<void, Error> decode_services(const Fields& fields, const toml::node& node,
                                            LoadState& state);
 
+// Applies the `[acl]` table at `node` (key path `path`) to `acl`; tokens accumulate.
+std::expected<void, Error> decode_acl(const Fields& fields, const toml::node& node, const std::string& path,
+                                      AclConfig& acl);
+
 // Checks that need every file: fills node_name from the host name when unset, rejects
 // alt_domain equal to domain, duplicate service or check IDs and script checks without
 // enable_local_script_checks. Returns the finished Config.

@@ -261,6 +261,8 @@ std::expected<void, Error> decode_document(const Fields& f, const toml::table& r
         [&](const toml::node& n, const std::string& key) {
           return decode_dns_config(f, n, key, c.dns_config);
         }},
+       {"acl",
+        [&](const toml::node& n, const std::string& key) { return decode_acl(f, n, key, c.acl); }},
        {"services",
         [&](const toml::node& n, const std::string&) { return decode_services(f, n, state); }}});
 }

@@ -158,7 +158,7 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
   }
   std::sort(e->own_addresses.begin(), e->own_addresses.end());
   double threshold = instances.front()->protect_threshold.value_or(protect_threshold_);
-  e->protected_mode = threshold > 0 && static_cast<double>(healthy) < threshold * static_cast<double>(all.size());
+  e->protected_mode = catalog::below_protect_threshold(healthy, all.size(), threshold);
 
   std::unordered_map<std::string, uint32_t> target_ids;
   ViewBuilder all_view;

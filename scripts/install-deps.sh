@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libldns-dev libc-ares-dev libboost-dev libtomlplusplus-dev catch2 libsqlite3-dev nlohmann-json3-dev
-  dnsutils knot-dnsutils ldnsutils
+  libssl-dev libnghttp2-dev
+  dnsutils knot-dnsutils ldnsutils curl
 )
 
 missing=()

@@ -10,10 +10,20 @@ namespace beacon::dns::test {
 namespace {
 
 struct Big : Fixture {
+  // Registers n instances of "big" in one transaction (one zone build, not n).
   explicit Big(size_t n, config::Config cfg = default_config()) : Fixture(cfg) {
-    for (size_t i = 1; i <= n; ++i)
-      service("agent1", "big-" + std::to_string(i), "big", "10.5." + std::to_string(i / 256) + "." + std::to_string(i % 256),
-              static_cast<uint16_t>(1000 + i));
+    catalog::Node self{.name = "agent1", .address = "10.0.0.1", .datacenter = "dc1"};
+    std::vector<catalog::Service> services;
+    for (size_t i = 1; i <= n; ++i) {
+      catalog::Service s;
+      s.node = "agent1";
+      s.id = "big-" + std::to_string(i);
+      s.name = "big";
+      s.address = "10.5." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+      s.port = static_cast<uint16_t>(1000 + i);
+      services.push_back(std::move(s));
+    }
+    REQUIRE(writer().sync_config_services(self, services, {}).has_value());
   }
 };
 
