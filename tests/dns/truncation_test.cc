@@ -12,7 +12,10 @@ namespace {
 struct Big : Fixture {
   // Registers n instances of "big" in one transaction (one zone build, not n).
   explicit Big(size_t n, config::Config cfg = default_config()) : Fixture(cfg) {
-    catalog::Node self{.name = "agent1", .address = "10.0.0.1", .datacenter = "dc1"};
+    catalog::Node self;
+    self.name = "agent1";
+    self.address = "10.0.0.1";
+    self.datacenter = "dc1";
     std::vector<catalog::Service> services;
     for (size_t i = 1; i <= n; ++i) {
       catalog::Service s;
