@@ -7,22 +7,28 @@
 #include <memory>
 #include <thread>
 
+#include "api/server.h"
 #include "catalog/embedded_store.h"
 #include "catalog/keyspace.h"
 #include "catalog/replica.h"
 #include "catalog/writer.h"
 #include "cmd/config_services.h"
+#include "cmd/local_checks.h"
 #include "config/loader.h"
 #include "dns/snapshot.h"
 #include "dns/tcp_server.h"
 #include "dns/udp_server.h"
 #include "dns/zone_builder.h"
+#include "health/engine.h"
 #include "log/log.h"
 
 namespace beacon::cmd {
 namespace {
 
 constexpr const char* kKeyPrefix = "beacon/";
+#ifndef BEACON_VERSION
+#define BEACON_VERSION "0.0.0"
+#endif
 
 std::expected<config::Config, std::string> load_config(const AgentFlags& flags) {
   std::expected<config::Config, config::Error> cfg;
@@ -52,6 +58,11 @@ class Agent {
  private:
   std::expected<void, std::string> open_store();
   std::expected<void, std::string> open_dns();
+  std::expected<void, std::string> open_health();
+  std::expected<void, std::string> open_http();
+  health::Engine::Options health_options() const;
+  void on_check_status(const std::string& check_id, catalog::Health status, const std::string& output);
+  void on_reap(const std::string& service_id);
   std::expected<void, std::string> sync_services();
   void on_commit(uint64_t index, const std::vector<catalog::Event>& events);
   void publish(const catalog::Change& change);
@@ -69,6 +80,9 @@ class Agent {
   dns::SnapshotHolder<dns::Zone> zone_holder_;
   std::unique_ptr<dns::UdpServer> udp_;
   std::unique_ptr<dns::TcpServer> tcp_;
+  std::unique_ptr<health::Engine> engine_;
+  std::unique_ptr<LocalChecks> local_checks_;
+  std::unique_ptr<api::Server> http_;
   std::unique_ptr<boost::asio::signal_set> signals_;
 };
 
@@ -97,7 +111,64 @@ std::expected<void, std::string> Agent::open_store() {
 
 void Agent::on_commit(uint64_t index, const std::vector<catalog::Event>& events) {
   catalog::Change change = replica_.apply(index, events);
-  if (!change.empty()) publish(change);
+  if (change.empty()) return;
+  publish(change);
+  if (http_) http_->notify(index, change);
+  if (local_checks_) local_checks_->sync(config_.node_name);
+}
+
+health::Engine::Options Agent::health_options() const {
+  health::Engine::Options o;
+  o.enable_script_checks = config_.enable_local_script_checks;
+  if (!config_.dev) o.ttl_state_file = (std::filesystem::path(config_.data_dir) / "ttl-checks.json").string();
+  return o;
+}
+
+// The engine saw a status change: write it to the catalog (the one place it is kept).
+void Agent::on_check_status(const std::string& check_id, catalog::Health status, const std::string& output) {
+  const catalog::Check* current = replica_.check(config_.node_name, check_id);
+  if (!current) return;  // deregistered meanwhile
+  catalog::Check updated = *current;
+  updated.status = status;
+  updated.output = output;
+  if (auto r = writer_->register_check(updated); !r)
+    log::error("health", "cannot record the status of check ", check_id, ": ", r.error().message);
+  else
+    log::info("health", "check ", check_id, " is now ", catalog::health_name(status));
+}
+
+void Agent::on_reap(const std::string& service_id) {
+  log::warn("health", "service ", service_id, " stayed critical past deregister_critical_service_after: removing it");
+  if (auto r = writer_->deregister_service(config_.node_name, service_id); !r)
+    log::error("health", "cannot deregister ", service_id, ": ", r.error().message);
+}
+
+std::expected<void, std::string> Agent::open_health() {
+  engine_ = std::make_unique<health::Engine>(
+      io_, health_options(),
+      [this](const std::string& id, catalog::Health st, const std::string& out) { on_check_status(id, st, out); },
+      [this](const std::string& service_id) { on_reap(service_id); });
+  local_checks_ = std::make_unique<LocalChecks>(*engine_, replica_);
+  local_checks_->sync(config_.node_name);
+  log::info("health", engine_->size(), " checks running");
+  return {};
+}
+
+std::expected<void, std::string> Agent::open_http() {
+  if (config_.ports.http < 0) {
+    log::info("http", "disabled (ports.http = -1)");
+    return {};
+  }
+  api::Context ctx{[this]() -> const config::Config& { return config_; }, replica_, *writer_, *engine_,
+                   BEACON_VERSION};
+  auto http = api::Server::bind(io_, config_.client_addr, static_cast<uint16_t>(config_.ports.http), std::move(ctx));
+  if (!http) return std::unexpected(http.error());
+  http_ = std::move(*http);
+  http_->start();
+  std::string host = config_.client_addr.find(':') != std::string::npos ? "[" + config_.client_addr + "]"
+                                                                        : config_.client_addr;
+  log::info("http", "listening on ", host, ":", http_->port());
+  return {};
 }
 
 void Agent::publish(const catalog::Change& change) {
@@ -174,6 +245,7 @@ void Agent::reload() {
   if (log::parse_level(next.log_level, level)) log::set_level(level);
   config_ = std::move(next);
   zones_.configure(config_);
+  if (engine_) engine_->set_options(health_options());
   if (tcp_) tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
   catalog::Change all;
   all.all = true;
@@ -191,6 +263,7 @@ void Agent::wait_signals() {
       return;
     }
     log::info("agent", signo == SIGINT ? "SIGINT" : "SIGTERM", ": shutting down");
+    if (http_) http_->stop();
     if (tcp_) tcp_->stop();
     if (udp_) udp_->stop();
     io_.stop();
@@ -201,7 +274,8 @@ int Agent::run() {
   log::Level level;
   if (log::parse_level(config_.log_level, level)) log::set_level(level);
   signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
-  for (auto step : {&Agent::open_store, &Agent::sync_services, &Agent::open_dns}) {
+  for (auto step : {&Agent::open_store, &Agent::sync_services, &Agent::open_health, &Agent::open_dns,
+                    &Agent::open_http}) {
     if (auto r = (this->*step)(); !r) {
       log::error("agent", r.error());
       return 1;

@@ -1,21 +1,8 @@
 #include "cmd/config_services.h"
 
+#include "catalog/check_definition.h"
+
 namespace beacon::cmd {
-namespace {
-
-const char* kind_name(config::CheckConfig::Kind k) {
-  switch (k) {
-    case config::CheckConfig::Kind::http: return "http";
-    case config::CheckConfig::Kind::tcp: return "tcp";
-    case config::CheckConfig::Kind::udp: return "udp";
-    case config::CheckConfig::Kind::ttl: return "ttl";
-    case config::CheckConfig::Kind::script: return "script";
-    case config::CheckConfig::Kind::grpc: return "grpc";
-  }
-  return "unknown";
-}
-
-}  // namespace
 
 catalog::Node agent_node(const config::Config& config) {
   catalog::Node node;
@@ -49,7 +36,7 @@ ConfigServices config_services(const config::Config& config, const catalog::Repl
       c.service_id = sc.id;
       c.notes = cc.notes;
       c.status = catalog::parse_health(cc.status).value_or(catalog::Health::critical);
-      c.definition = std::string("{\"Kind\":\"") + kind_name(cc.kind) + "\"}";
+      c.definition = catalog::encode_check_definition(cc);
       if (const catalog::Check* existing = replica.check(config.node_name, cc.id)) {
         c.status = existing->status;
         c.output = existing->output;

@@ -75,32 +75,36 @@ interval = "5s"
 udp = "[::1]:53"
 interval = "5s"
 [[services.checks]]
-grpc = "127.0.0.1:9000/my.Service"
-interval = "5s"
-[[services.checks]]
 args = ["/bin/check", "--fast"]
 interval = "30s"
 [[services.checks]]
 ttl = "15s"
 )");
   const auto& checks = c.services.at(0).checks;
-  REQUIRE(checks.size() == 6);
+  REQUIRE(checks.size() == 5);
   CHECK(checks[0].kind == Kind::http);
   CHECK(checks[0].http == "https://localhost:8443/health");
   CHECK(checks[1].kind == Kind::tcp);
   CHECK(checks[1].tcp == "localhost:80");
   CHECK(checks[2].kind == Kind::udp);
-  CHECK(checks[3].kind == Kind::grpc);
-  CHECK(checks[3].grpc == "127.0.0.1:9000/my.Service");
-  CHECK(checks[4].kind == Kind::script);
-  CHECK(checks[4].args == std::vector<std::string>{"/bin/check", "--fast"});
-  CHECK(checks[5].kind == Kind::ttl);
-  CHECK(checks[5].ttl == 15s);
+  CHECK(checks[3].kind == Kind::script);
+  CHECK(checks[3].args == std::vector<std::string>{"/bin/check", "--fast"});
+  CHECK(checks[4].kind == Kind::ttl);
+  CHECK(checks[4].ttl == 15s);
   // Several checks: IDs get a 1-based suffix; names follow Consul.
   for (std::size_t i = 0; i < checks.size(); ++i) {
     CHECK(checks[i].id == "service:api:" + std::to_string(i + 1));
     CHECK(checks[i].name == "Service 'api' check");
   }
+}
+
+TEST_CASE("gRPC checks are refused with a clear error", "[config][services][checks]") {
+  auto got = load_string("[[services]]\nname = \"api\"\n[[services.checks]]\ngrpc = \"127.0.0.1:9000\"\ninterval = \"5s\"\n",
+                         "svc.toml");
+  REQUIRE_FALSE(got.has_value());
+  CHECK(got.error().message ==
+        "svc.toml:4:8: services[0].checks[0].grpc: gRPC checks are not supported by this build; use an http or tcp "
+        "check");
 }
 
 TEST_CASE("a single check gets the plain service ID", "[config][services][checks]") {
@@ -142,8 +146,7 @@ failures_before_warning = 1
 failures_before_critical = 3
 deregister_critical_service_after = "90m"
 [[services.checks]]
-grpc = "localhost:9000"
-grpc_use_tls = true
+tcp = "localhost:9000"
 interval = "1s"
 )");
   const CheckConfig& k = c.services.at(0).checks.at(0);
@@ -160,8 +163,7 @@ interval = "1s"
   CHECK(k.failures_before_warning == 1);
   CHECK(k.failures_before_critical == 3);
   CHECK(k.deregister_critical_service_after == 90min);
-  CHECK(c.services.at(0).checks.at(1).grpc_use_tls);
-  // Defaults of an http check.
+  // Defaults of a check.
   const CheckConfig& g = c.services.at(0).checks.at(1);
   CHECK(g.method == "GET");
   CHECK(g.status == "critical");

@@ -19,6 +19,7 @@ client_addr = "127.0.0.1"
 
 [ports]
 dns = 0
+http = 0
 
 [dns_config]
 only_passing = )") + (only_passing ? "true" : "false") + R"(

@@ -25,6 +25,7 @@ client_addr = "127.0.0.1"
 
 [ports]
 dns = 0
+http = 0
 )";
 
 // Version 1: web (one instance, TTL 10s) and api.
@@ -163,7 +164,7 @@ TEST_CASE("lifecycle: SIGHUP with a broken config keeps serving the old one and 
     CHECK_CASE(udp, agent.port(), web_v1);
     CHECK_CASE(udp, agent.port(), api_v1);
   }
-  CHECK(agent.log().find("beacon.toml:10:") != std::string::npos);  // the udp_answer_limit line
+  CHECK(agent.log().find("beacon.toml:11:") != std::string::npos);  // the udp_answer_limit line
 
   // Fixed again: the next SIGHUP applies it.
   agent.write_config(std::string(kHeader) + kServicesV2);
@@ -176,12 +177,12 @@ TEST_CASE("lifecycle: a broken config makes the agent exit 1 with file:line", "[
   std::filesystem::path bad = dir.path() / "bad.toml";
   SECTION("a value of the wrong type") {
     std::ofstream(bad) << "node_name = \"demo\"\ndata_dir = \"" << (dir.path() / "data").string()
-                       << "\"\n[ports]\ndns = 0\n[dns_config]\nudp_answer_limit = \"x\"\n";
+                       << "\"\n[ports]\ndns = 0\nhttp = 0\n[dns_config]\nudp_answer_limit = \"x\"\n";
     CommandResult r = run_beacon({"agent", "--config", bad.string()});
     INFO(r.err);
     CHECK_FALSE(r.timed_out);
     CHECK(r.exit_code == 1);
-    CHECK(r.err.find(bad.string() + ":6:") != std::string::npos);
+    CHECK(r.err.find(bad.string() + ":7:") != std::string::npos);
     CHECK(r.err.find("udp_answer_limit") != std::string::npos);
   }
   SECTION("an unknown key") {
@@ -221,7 +222,7 @@ TEST_CASE("lifecycle: beacon validate exits 0 for a good config and 1 for a bad 
   CommandResult fail = run_beacon({"validate", bad.string()});
   INFO(fail.out << fail.err);
   CHECK(fail.exit_code == 1);
-  CHECK(fail.err.find(bad.string() + ":10:") != std::string::npos);  // the only_passing line
+  CHECK(fail.err.find(bad.string() + ":11:") != std::string::npos);  // the only_passing line
   CHECK(fail.err.find("only_passing") != std::string::npos);
 
   // Files merge in order, so a good file does not hide a bad one.
@@ -276,6 +277,7 @@ client_addr = "127.0.0.1"
 
 [ports]
 dns = 0
+http = 0
 
 [[services]]
 name    = "web"
@@ -297,8 +299,8 @@ port    = 80
 }
 
 TEST_CASE("lifecycle: --dev without a config serves the built-in example on port 8600", "[integration][dev]") {
-  if (!port_free(8600)) {
-    WARN("port 8600 is busy: skipping the --dev default-port check");
+  if (!port_free(8600) || !port_free(8500)) {
+    WARN("port 8600 or 8500 is busy: skipping the --dev default-port check");
     return;
   }
   AgentProcess agent;

@@ -21,6 +21,7 @@ client_addr = "127.0.0.1"
 
 [ports]
 dns = 0
+http = 0
 
 [[services]]
 name    = "web"

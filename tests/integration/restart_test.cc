@@ -18,6 +18,7 @@ client_addr = "127.0.0.1"
 
 [ports]
 dns = 0
+http = 0
 
 [[services]]
 id      = "web-1"

@@ -19,6 +19,7 @@ client_addr = "127.0.0.1"
 
 [ports]
 dns = 0
+http = 0
 
 [dns_config]
 service_ttl = { "*" = "5s" }

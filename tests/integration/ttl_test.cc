@@ -15,6 +15,7 @@ client_addr = "127.0.0.1"
 
 [ports]
 dns = 0
+http = 0
 
 [dns_config]
 node_ttl    = "30s"

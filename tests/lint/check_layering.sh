@@ -19,17 +19,20 @@ forbid() {
   fi
 }
 
-forbid log      'config/|catalog/|dns/|health/|api/|cmd/' "log/ is the bottom layer"
-forbid config   'catalog/|dns/|health/|api/|cmd/'         "config/ depends on nothing but log/"
-forbid catalog  'dns/|health/|api/|cmd/'                  "catalog/ knows nothing of DNS, health, HTTP or the CLI"
+forbid log      'config/|catalog/|health/|dns/|api/|cmd/' "log/ is the bottom layer"
+forbid config   'catalog/|health/|dns/|api/|cmd/'         "config/ depends on nothing but log/"
+forbid catalog  'health/|dns/|api/|cmd/'                  "catalog/ knows nothing of health checks, DNS, HTTP or the CLI"
+forbid health   'dns/|api/|cmd/'                          "health/ reaches the catalog only through its model"
 forbid dns      'health/|api/|cmd/'                       "dns/ knows nothing of health checks, HTTP or the CLI"
-for d in log catalog dns cmd; do forbid "$d" 'toml\+\+' "only config/ includes toml++"; done
-for d in log config dns cmd; do forbid "$d" 'sqlite3|nlohmann' "only catalog/ includes SQLite and nlohmann json"; done
-for d in log config catalog dns cmd; do forbid "$d" 'ldns/' "ldns stays in tests (the query path is hand-written)"; done
-for d in log config catalog cmd; do forbid "$d" 'ares' "only dns/ (the recursor) includes c-ares"; done
+forbid api      'dns/|cmd/'                               "api/ knows nothing of the DNS server or the CLI"
+for d in log catalog health dns api cmd; do forbid "$d" 'toml\+\+' "only config/ includes toml++"; done
+for d in log config health dns api cmd; do forbid "$d" 'sqlite3' "only catalog/ includes SQLite"; done
+for d in log config health dns cmd; do forbid "$d" 'nlohmann' "only catalog/ and api/ include nlohmann json"; done
+for d in log config catalog health dns api cmd; do forbid "$d" 'ldns/' "ldns stays in tests (the query path is hand-written)"; done
+for d in log config catalog health api cmd; do forbid "$d" 'ares' "only dns/ (the recursor) includes c-ares"; done
 
 # Public headers must not leak the private third-party headers either.
-leak=$(grep -lE '^#include [<"](toml\+\+|sqlite3|nlohmann)' config/*.h catalog/*.h 2>/dev/null |
+leak=$(grep -lE '^#include [<"](toml\+\+|sqlite3|nlohmann)' config/*.h catalog/*.h health/*.h api/*.h 2>/dev/null |
        grep -vE 'config/(toml_fields|decode)\.h' || true)
 if [ -n "$leak" ]; then
   echo "layering: a public header includes a private dependency:"; echo "$leak" | sed 's/^/  /'; fail=1

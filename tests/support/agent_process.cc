@@ -26,13 +26,14 @@ std::string read_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
-// The port in "... dns: listening on 127.0.0.1:PORT (udp, tcp) ...", or 0.
-uint16_t parse_listening_port(const std::string& log) {
-  size_t at = log.find(kListening);
+// The port in "... dns: listening on 127.0.0.1:PORT (udp, tcp) ...", or 0. `marker` picks
+// the listener ("dns: listening on " or "http: listening on ").
+uint16_t parse_listening_port(const std::string& log, std::string_view marker = kListening) {
+  size_t at = log.find(marker);
   if (at == std::string::npos) return 0;
-  size_t end = log.find(' ', at + kListening.size());
+  size_t end = log.find_first_of(" \n", at + marker.size());
   if (end == std::string::npos) return 0;
-  std::string addr = log.substr(at + kListening.size(), end - at - kListening.size());
+  std::string addr = log.substr(at + marker.size(), end - at - marker.size());
   size_t colon = addr.rfind(':');
   if (colon == std::string::npos) return 0;
   try {
@@ -46,6 +47,11 @@ uint16_t parse_listening_port(const std::string& log) {
 }  // namespace
 
 const char* beacon_binary() { return BEACON_BINARY; }
+
+uint16_t AgentProcess::http_port() const {
+  if (!wait_for_log("http: listening on ", 1, std::chrono::seconds(5))) return 0;
+  return parse_listening_port(log(), "http: listening on ");
+}
 
 CommandResult run_beacon(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{beacon_binary()};

@@ -59,6 +59,9 @@ class AgentProcess {
   bool start_args(const std::vector<std::string>& args);
 
   uint16_t port() const { return port_; }
+  // The HTTP API's port from the "http: listening on ADDR:PORT" line (waits up to 5 s for
+  // it); 0 when HTTP is off or the line never came.
+  uint16_t http_port() const;
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
 

@@ -1,0 +1,161 @@
+// Server (api/server.h): wires the router, the ACL, blocking queries and the HTTP layer.
+//
+// Every request goes through dispatch(): route (404/405), resolve the token, refuse other
+// datacenters, wait for a blocking query, apply read ACLs, run the handler, and add the
+// headers every Consul response carries. The state dispatch needs lives in Core, shared
+// with the request coroutines: a request suspended in a blocking query when the Server is
+// destroyed wakes to `stopped` and touches nothing else.
+#include "api/server.h"
+
+#include <exception>
+
+#include "api/acl.h"
+#include "api/blocking.h"
+#include "api/handlers.h"
+#include "api/router.h"
+#include "log/log.h"
+
+namespace beacon::api {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct Core {
+  Core(asio::io_context& io, Context context)
+      : ctx(std::move(context)), blocking(io, ctx.replica), env{ctx, blocking} {}
+  Context ctx;
+  Blocking blocking;
+  Env env;
+  Router router;
+  bool stopped = false;
+};
+
+void add_common_headers(Response& r) {
+  r.set_header("X-Consul-KnownLeader", "true");
+  r.set_header("X-Consul-LastContact", "0");
+  r.set_header("X-Consul-Effective-Consistency", "leader");
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+Response run_handler(const Route& route, const Request& request) {
+  try {
+    return route.handler(request);
+  } catch (const std::exception& e) {
+    log::error("http", request.method, " ", request.path, ": ", e.what());
+    return text_error(500, std::string("Internal error: ") + e.what());
+  }
+}
+
+// Everything between the parsed request and the response, for one request.
+asio::awaitable<Response> respond(std::shared_ptr<Core> core, Request request) {
+  if (core->stopped) co_return text_error(503, "Server is shutting down");
+  Router::Match match = core->router.match(request.method, request.path);
+  if (match.route == nullptr) {
+    if (!match.path_known) co_return text_error(404, "Invalid URL path: not a recognized HTTP API endpoint");
+    Response r = text_error(405, "method " + request.method + " not allowed");
+    r.set_header("Allow", join(match.allowed_methods));
+    co_return r;
+  }
+  const Route& route = *match.route;
+  request.params = std::move(match.params);
+  const config::Config& config = core->env.config();
+  request.identity = resolve_identity(config.acl, request.token);
+
+  if (route.checks_datacenter) {
+    auto dc = request.get("dc");
+    if (dc && !dc->empty() && *dc != config.datacenter) co_return text_error(500, "No path to datacenter");
+  }
+  bool hidden = route.read_acl != ReadAcl::none && !request.identity.can_read();
+  if (hidden && route.read_acl == ReadAcl::forbidden) co_return permission_denied(request, "read " + request.path);
+
+  std::optional<Part> part;
+  if (route.part) {
+    auto blocking = parse_blocking(request);
+    if (!blocking) co_return text_error(400, blocking.error());
+    part = route.part(request);
+    if (blocking->index > 0) {
+      co_await core->blocking.wait(*part, blocking->index, blocking->wait);
+      if (core->stopped) co_return text_error(503, "Server is shutting down");
+    }
+  }
+
+  Response r;
+  if (hidden) {
+    r = json_body(route.read_acl == ReadAcl::empty_array ? "[]" : "{}");
+    r.set_header("X-Consul-Results-Filtered-By-ACLs", "true");
+  } else {
+    r = run_handler(route, request);
+  }
+  if (part) r.set_header("X-Consul-Index", std::to_string(core->blocking.index(*part)));
+  co_return r;
+}
+
+asio::awaitable<Response> dispatch(std::weak_ptr<Core> weak, Request request) {
+  std::string method = request.method, path = request.path;
+  std::shared_ptr<Core> core = weak.lock();
+  Response r;
+  if (core) {
+    r = co_await respond(std::move(core), std::move(request));
+  } else {
+    r = text_error(503, "Server is shutting down");
+  }
+  add_common_headers(r);
+  log::debug("http", method, " ", path, " ", r.status);
+  co_return r;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  std::shared_ptr<Core> core;
+  std::unique_ptr<HttpServer> http;
+};
+
+std::expected<std::unique_ptr<Server>, std::string> Server::bind(asio::io_context& io, const std::string& address,
+                                                                 uint16_t port, Context context) {
+  auto impl = std::make_unique<Impl>();
+  impl->core = std::make_shared<Core>(io, std::move(context));
+  Env& env = impl->core->env;
+  add_agent_routes(impl->core->router, env);
+  add_agent_read_routes(impl->core->router, env);
+  add_catalog_routes(impl->core->router, env);
+  add_health_routes(impl->core->router, env);
+  add_status_routes(impl->core->router, env);
+
+  std::weak_ptr<Core> weak = impl->core;
+  auto http = HttpServer::bind(io, address, port,
+                               [weak](Request request) { return dispatch(weak, std::move(request)); });
+  if (!http) return std::unexpected(http.error());
+  impl->http = std::move(*http);
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { stop(); }
+
+uint16_t Server::port() const { return impl_->http->port(); }
+
+void Server::set_limits(const HttpLimits& limits) { impl_->http->set_limits(limits); }
+
+void Server::start() { impl_->http->start(); }
+
+void Server::stop() {
+  impl_->core->stopped = true;
+  impl_->core->blocking.stop();
+  impl_->http->stop();
+}
+
+void Server::notify(uint64_t index, const catalog::Change& change) {
+  if (!change.empty()) impl_->core->blocking.notify(index, change);
+}
+
+size_t Server::blocking_waiters() const { return impl_->core->blocking.waiting(); }
+
+}  // namespace beacon::api

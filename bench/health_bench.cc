@@ -1,0 +1,224 @@
+// health_bench: how fast a check result reaches DNS, and what 1,000 HTTP checks cost.
+//
+//   health_bench latency --http PORT --dns PORT [--rounds 200]
+//     Registers a service with a TTL check, then flips it with PUT /v1/agent/check/fail|pass
+//     and measures, per flip, (a) the HTTP reply time (the write is durable when it returns)
+//     and (b) the time from sending the PUT until DNS answers the changed result (UDP
+//     queries sent back to back). Prints p50/p99/max of both.
+//   health_bench cpu --http PORT --pid PID [--checks 1000] [--seconds 20]
+//     Serves HTTP 200 on a loopback port, registers --checks services each with an HTTP
+//     check at a 1 s interval against it, waits for them to run, then reads the agent's CPU
+//     time from /proc/PID/stat over --seconds and prints it as a share of one core.
+// Only talks to 127.0.0.1.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int connect_tcp(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) { perror("connect"); std::exit(1); }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+// One HTTP/1.1 request on a keep-alive connection; returns the status code.
+int http(int fd, const std::string& method, const std::string& path, const std::string& body = "") {
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) return -1;
+  std::string resp;
+  char buf[8192];
+  size_t need = std::string::npos;
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) return -1;
+    resp.append(buf, static_cast<size_t>(n));
+    size_t head = resp.find("\r\n\r\n");
+    if (head == std::string::npos) continue;
+    if (need == std::string::npos) {
+      size_t cl = resp.find("Content-Length: ");
+      if (cl == std::string::npos) cl = resp.find("content-length: ");
+      size_t len = cl == std::string::npos ? 0 : std::strtoul(resp.c_str() + cl + 16, nullptr, 10);
+      need = head + 4 + len;
+    }
+    if (resp.size() >= need) break;
+  }
+  return std::atoi(resp.c_str() + 9);
+}
+
+// A query for `name` A; returns the rcode and the answer count.
+std::vector<uint8_t> query(const std::string& name) {
+  std::vector<uint8_t> q = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  size_t start = 0;
+  while (start < name.size()) {
+    size_t dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    q.push_back(static_cast<uint8_t>(dot - start));
+    q.insert(q.end(), name.begin() + start, name.begin() + dot);
+    start = dot + 1;
+  }
+  q.insert(q.end(), {0, 0, 1, 0, 1});
+  return q;
+}
+
+double pct(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+int latency(uint16_t http_port, uint16_t dns_port, int rounds) {
+  int h = connect_tcp(http_port);
+  if (http(h, "PUT", "/v1/agent/service/register",
+           R"({"Name":"flip","ID":"flip-1","Address":"127.0.0.9","Port":1,"Check":{"TTL":"600s"}})") != 200) {
+    std::fprintf(stderr, "register failed\n");
+    return 1;
+  }
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(dns_port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(u, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  std::vector<uint8_t> q = query("flip.service.consul");
+  std::vector<double> write_ms, visible_ms;
+  for (int i = 0; i < rounds; ++i) {
+    bool pass = i % 2 == 0;
+    auto t0 = Clock::now();
+    if (http(h, "PUT", pass ? "/v1/agent/check/pass/service:flip-1" : "/v1/agent/check/fail/service:flip-1") != 200)
+      return 1;
+    write_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    // Ask until the answer reflects the new status (bounded at 2 s).
+    while (Clock::now() - t0 < std::chrono::seconds(2)) {
+      send(u, q.data(), q.size(), 0);
+      uint8_t buf[512];
+      pollfd p{u, POLLIN, 0};
+      if (poll(&p, 1, 100) != 1) continue;
+      ssize_t n = recv(u, buf, sizeof buf, 0);
+      if (n < 12) continue;
+      bool answered = (buf[3] & 0x0F) == 0 && buf[7] > 0;
+      if (answered == pass) break;
+    }
+    visible_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::printf("rounds %d\n", rounds);
+  std::printf("api_write_ms p50 %.3f p99 %.3f max %.3f\n", pct(write_ms, .5), pct(write_ms, .99), pct(write_ms, 1));
+  std::printf("check_result_to_dns_ms p50 %.3f p99 %.3f max %.3f\n", pct(visible_ms, .5), pct(visible_ms, .99),
+              pct(visible_ms, 1));
+  return 0;
+}
+
+double cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream s(line.substr(line.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && s >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int cpu(uint16_t http_port, int pid, int checks, int seconds) {
+  // The target: answers 200 to everything, one connection at a time.
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  listen(lfd, 1024);
+  socklen_t len = sizeof a;
+  getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+  uint16_t target = ntohs(a.sin_port);
+  std::atomic<bool> stop{false};
+  std::atomic<long> served{0};
+  std::thread server([&] {
+    while (!stop) {
+      pollfd p{lfd, POLLIN, 0};
+      if (poll(&p, 1, 100) != 1) continue;
+      int c = accept(lfd, nullptr, nullptr);
+      if (c < 0) continue;
+      char buf[4096];
+      ssize_t unused = read(c, buf, sizeof buf);
+      static const char kResp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+      unused = write(c, kResp, sizeof kResp - 1);
+      (void)unused;
+      close(c);
+      ++served;
+    }
+  });
+  int h = connect_tcp(http_port);
+  for (int i = 0; i < checks; ++i) {
+    std::string body = R"({"Name":"chk)" + std::to_string(i) + R"(","Port":1,"Check":{"HTTP":"http://127.0.0.1:)" +
+                       std::to_string(target) + R"(/","Interval":"1s","Timeout":"2s"}})";
+    if (http(h, "PUT", "/v1/agent/service/register", body) != 200) { std::fprintf(stderr, "register failed\n"); return 1; }
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  long served0 = served;
+  double c0 = cpu_seconds(pid);
+  auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  double c1 = cpu_seconds(pid);
+  double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  long probes = served - served0;
+  std::printf("checks %d interval 1s\n", checks);
+  std::printf("probes_per_s %.0f\n", probes / wall);
+  std::printf("agent_cpu_percent_of_one_core %.1f\n", 100.0 * (c1 - c0) / wall);
+  std::printf("agent_cpu_us_per_probe %.1f\n", probes ? 1e6 * (c1 - c0) / probes : 0.0);
+  stop = true;
+  server.join();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: health_bench latency|cpu [--http P] [--dns P] [--pid PID] [--rounds N] ...\n");
+    return 2;
+  }
+  std::string mode = argv[1];
+  uint16_t http_port = 0, dns_port = 0;
+  int pid = 0, rounds = 200, checks = 1000, seconds = 20;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    int v = std::atoi(argv[i + 1]);
+    if (k == "--http") http_port = static_cast<uint16_t>(v);
+    else if (k == "--dns") dns_port = static_cast<uint16_t>(v);
+    else if (k == "--pid") pid = v;
+    else if (k == "--rounds") rounds = std::clamp(v, 1, 10000);
+    else if (k == "--checks") checks = std::clamp(v, 1, 10000);
+    else if (k == "--seconds") seconds = std::clamp(v, 1, 600);
+  }
+  if (mode == "latency" && http_port && dns_port) return latency(http_port, dns_port, rounds);
+  if (mode == "cpu" && http_port && pid) return cpu(http_port, pid, checks, seconds);
+  std::fprintf(stderr, "missing --http/--dns/--pid\n");
+  return 2;
+}

@@ -1,0 +1,59 @@
+// An Engine wired to a recorder of its StatusFn and ReapFn calls, for the engine tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "health/engine.h"
+#include "tests/health/loopback.h"
+
+namespace beacon::health::test {
+
+struct StatusCall {
+  std::string check_id;
+  catalog::Health status;
+  std::string output;
+};
+
+struct Recorder {
+  std::vector<StatusCall> calls;
+  std::vector<std::string> reaped;
+
+  Engine::StatusFn status_fn() {
+    return [this](const std::string& id, catalog::Health s, const std::string& out) { calls.push_back({id, s, out}); };
+  }
+  Engine::ReapFn reap_fn() {
+    return [this](const std::string& service_id) { reaped.push_back(service_id); };
+  }
+  size_t count(const std::string& id) const {
+    size_t n = 0;
+    for (const auto& c : calls) n += c.check_id == id;
+    return n;
+  }
+};
+
+inline catalog::Check make_check(const std::string& id, catalog::Health status = catalog::Health::critical,
+                                 const std::string& service_id = "web") {
+  catalog::Check c;
+  c.id = id;
+  c.service_id = service_id;
+  c.status = status;
+  return c;
+}
+
+// Options with script checks on (designated initializers would trip -Wmissing-field-initializers).
+inline Engine::Options script_options(size_t output_max = 4096) {
+  Engine::Options o;
+  o.enable_script_checks = true;
+  o.output_max_size = output_max;
+  return o;
+}
+
+inline config::CheckConfig periodic(config::CheckConfig::Kind kind) {
+  config::CheckConfig def;
+  def.kind = kind;
+  def.interval = config::Duration{1000};
+  return def;
+}
+
+}  // namespace beacon::health::test
