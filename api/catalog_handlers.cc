@@ -3,6 +3,7 @@
 // Catalog registration writes what it is given: checks here have a status and no definition,
 // so no agent runs them. A registration may take up to three commits (node, service with its
 // checks, other checks); everything is validated and authorised before the first.
+#include <optional>
 #include <set>
 
 #include "api/handlers.h"
@@ -72,18 +73,17 @@ Response catalog_register(Env& env, const Request& req) {
     return permission_denied(req, "register service " + reg->service->name);
   }
 
-  if (write_node) {
-    if (auto r = env.ctx.writer.register_node(reg->node); !r) return store_error(r.error());
-  }
+  std::optional<catalog::Service> service;
   if (reg->service) {
-    catalog::Service s = *reg->service;
-    s.node = reg->node.name;
-    s.source = "api";
-    if (auto r = env.ctx.writer.register_service(s, service_checks); !r) return store_error(r.error());
+    service = *reg->service;
+    service->node = reg->node.name;
+    service->source = "api";
   }
-  for (const catalog::Check& c : other_checks) {
-    if (auto r = env.ctx.writer.register_check(c); !r) return store_error(r.error());
-  }
+  // One transaction: the node, the service and every check, or nothing.
+  if (auto r = env.ctx.writer.register_catalog(write_node ? &reg->node : nullptr, service ? &*service : nullptr,
+                                               service_checks, other_checks);
+      !r)
+    return store_error(r.error());
   log::info("http", "catalog register of node ", reg->node.name,
             reg->service ? " service " + reg->service->id : std::string(), " by ", req.identity.description());
   return json_body(encode_bool(true));

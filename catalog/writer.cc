@@ -134,6 +134,24 @@ std::expected<uint64_t, Error> Writer::deregister_service(const std::string& nod
   return store_.commit(std::move(batch).ops());
 }
 
+std::expected<uint64_t, Error> Writer::register_catalog(const Node* node, const Service* service,
+                                                        const std::vector<Check>& service_checks,
+                                                        const std::vector<Check>& other_checks) {
+  Batch batch;
+  if (node) {
+    if (node->name.empty()) return std::unexpected(invalid("node without a name"));
+    batch.put(keyspace_.node_key(node->name), encode_node(with_datacenter(*node, keyspace_)));
+  }
+  if (service) {
+    if (auto r = add_service(keyspace_, *service, service_checks, nullptr, batch); !r) return std::unexpected(r.error());
+  }
+  for (const Check& check : other_checks) {
+    if (check.node.empty() || check.id.empty()) return std::unexpected(invalid("check needs node and id"));
+    batch.put(keyspace_.check_key(check.node, check.id), encode_check(check));
+  }
+  return store_.commit(std::move(batch).ops());
+}
+
 std::expected<uint64_t, Error> Writer::register_check(const Check& check) {
   if (check.node.empty() || check.id.empty()) return std::unexpected(invalid("check needs node and id"));
   Batch batch;

@@ -39,6 +39,13 @@ class Writer {
   // Removes an instance and its checks. Error{not_found} when it does not exist.
   std::expected<uint64_t, Error> deregister_service(const std::string& node, const std::string& service_id);
 
+  // `PUT /v1/catalog/register` in one transaction: the node record when `node` is set, the
+  // service with `service_checks` when `service` is set, and `other_checks` (node checks or
+  // checks of other services on that node).
+  std::expected<uint64_t, Error> register_catalog(const Node* node, const Service* service,
+                                                  const std::vector<Check>& service_checks,
+                                                  const std::vector<Check>& other_checks);
+
   // Creates or replaces a check. REQUIRES: check.node and check.id are set.
   std::expected<uint64_t, Error> register_check(const Check& check);
   // Removes a check. Removing a missing check is no change (not an error).

@@ -131,10 +131,8 @@ void Agent::on_check_status(const std::string& check_id, catalog::Health status,
   catalog::Check updated = *current;
   updated.status = status;
   updated.output = output;
-  if (auto r = writer_->register_check(updated); !r)
+  if (auto r = writer_->register_check(updated); !r)  // the engine has logged the change itself
     log::error("health", "cannot record the status of check ", check_id, ": ", r.error().message);
-  else
-    log::info("health", "check ", check_id, " is now ", catalog::health_name(status));
 }
 
 void Agent::on_reap(const std::string& service_id) {

@@ -12,6 +12,7 @@ case "$mode" in
   sanitize) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DBEACON_SANITIZE=ON) ;;
   *) echo "usage: $0 [release|debug|sanitize]" >&2; exit 2 ;;
 esac
-cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
-cmake --build "$dir" -j "${BEACON_JOBS:-2}"
+# Progress and errors go to stderr; stdout is only the build directory, for scripts.
+cmake -S . -B "$dir" -G Ninja "${args[@]}" >&2
+cmake --build "$dir" -j "${BEACON_JOBS:-2}" >&2
 echo "$dir"

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 mode="${1:-release}"
-dir=$(bash scripts/build.sh "$mode" | tail -n 1)
+dir=$(bash scripts/build.sh "$mode")
 cd "$dir"
 ctest --output-on-failure -j "${BEACON_JOBS:-2}" --timeout 600

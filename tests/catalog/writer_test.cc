@@ -47,6 +47,31 @@ Check check(std::string id, Health status = Health::passing) {
   return c;
 }
 
+TEST_CASE("register_catalog writes node, service and checks in one commit", "[catalog][writer]") {
+  Fixture f;
+  Node n;
+  n.name = "ext";
+  n.address = "10.0.2.5";
+  Service s = service("ext", "pg", "postgres");
+  Check svc_check = check("pg-alive");
+  svc_check.service_id = "pg";
+  Check node_check = check("ext-up");
+  node_check.node = "ext";
+  uint64_t before = f.store->index();
+  auto idx = f.writer.register_catalog(&n, &s, {svc_check}, {node_check});
+  REQUIRE(idx.has_value());
+  CHECK(*idx == before + 1);
+  CHECK(f.keys() == std::vector<std::string>{"beacon/dc1/checks/ext/ext-up", "beacon/dc1/checks/ext/pg-alive",
+                                             "beacon/dc1/nodes/ext", "beacon/dc1/services/ext/pg"});
+  // An invalid check fails the whole registration.
+  Check bad = check("");
+  bad.node = "ext";
+  Node n2 = n;
+  n2.address = "10.0.2.6";
+  CHECK_FALSE(f.writer.register_catalog(&n2, nullptr, {}, {bad}).has_value());
+  CHECK(f.store->index() == *idx);
+}
+
 TEST_CASE("register_node fills the datacenter", "[catalog][writer]") {
   Fixture f;
   CHECK(f.writer.register_node(Node{.name = "n1", .address = "10.0.0.1", .datacenter = "", .meta = {}}) == 1u);

@@ -45,8 +45,9 @@ bool read_exact(int fd, uint8_t* buf, size_t n) {
 }
 
 std::vector<uint8_t> framed(const std::vector<uint8_t>& q) {
-  std::vector<uint8_t> out = {static_cast<uint8_t>(q.size() >> 8), static_cast<uint8_t>(q.size())};
-  out.insert(out.end(), q.begin(), q.end());
+  std::vector<uint8_t> out(q.size() + 2);
+  store_u16(out.data(), static_cast<uint16_t>(q.size()));
+  std::copy(q.begin(), q.end(), out.begin() + 2);
   return out;
 }
 
