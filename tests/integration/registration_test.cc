@@ -285,6 +285,32 @@ TEST_CASE("api: bad requests get errors and change nothing", "[integration][api]
   CHECK(a.get("/v1/agent/services").body == "{}");
 }
 
+TEST_CASE("api: protect_threshold fails open when most instances fail", "[integration][api][protect]") {
+  Agent a("[dns_config]\nprotect_threshold = 0.5\n");
+  for (int i = 1; i <= 4; ++i) {
+    std::string n = std::to_string(i);
+    REQUIRE(a.put("/v1/agent/service/register", R"({"Name":"p","ID":"p-)" + n + R"(","Address":"127.0.0.11)" + n +
+                                                    R"(","Port":1,"Check":{"TTL":"60s","Status":"passing"}})")
+                .status == 200);
+  }
+  CHECK(a_records(a.dns, "p.service.consul") == 4);
+  // 2 of 4 healthy is not below 0.5: only the healthy two are answered.
+  REQUIRE(a.put("/v1/agent/check/fail/service:p-1").status == 200);
+  REQUIRE(a.put("/v1/agent/check/fail/service:p-2").status == 200);
+  CHECK(eventually([&] { return a_records(a.dns, "p.service.consul") == 2; }, 2000ms));
+  CHECK(a.get("/v1/health/service/p").headers.count("x-beacon-protected") == 0);
+  // 1 of 4 is below: every instance is answered, and the API says so.
+  REQUIRE(a.put("/v1/agent/check/fail/service:p-3").status == 200);
+  CHECK(eventually([&] { return a_records(a.dns, "p.service.consul") == 4; }, 2000ms));
+  HttpReply health = a.get("/v1/health/service/p");
+  CHECK(health.headers["x-beacon-protected"] == "true");
+  CHECK(count_occurrences(a.process.log(), "below its protect_threshold") == 1);
+  // Back above: healthy ones only again, and the transition is logged.
+  REQUIRE(a.put("/v1/agent/check/pass/service:p-1").status == 200);
+  CHECK(eventually([&] { return a_records(a.dns, "p.service.consul") == 2; }, 2000ms));
+  CHECK(a.process.wait_for_log("back above its protect_threshold", 1, 2000ms));
+}
+
 TEST_CASE("api: registrations and TTL statuses survive a restart", "[integration][api][restart]") {
   TempDir dir;
   std::string cfg = kBase;
