@@ -15,6 +15,7 @@
 #include "cmd/config_services.h"
 #include "cmd/local_checks.h"
 #include "config/loader.h"
+#include "dns/recursor.h"
 #include "dns/snapshot.h"
 #include "dns/tcp_server.h"
 #include "dns/udp_server.h"
@@ -61,6 +62,7 @@ class Agent {
   std::expected<void, std::string> open_health();
   std::expected<void, std::string> open_http();
   health::Engine::Options health_options() const;
+  dns::Recursor::Options recursor_options() const;
   void on_check_status(const std::string& check_id, catalog::Health status, const std::string& output);
   void on_reap(const std::string& service_id);
   std::expected<void, std::string> sync_services();
@@ -80,6 +82,7 @@ class Agent {
   dns::SnapshotHolder<dns::Zone> zone_holder_;
   std::unique_ptr<dns::UdpServer> udp_;
   std::unique_ptr<dns::TcpServer> tcp_;
+  std::unique_ptr<dns::Recursor> recursor_;  // after the listeners: destroyed before them
   std::unique_ptr<health::Engine> engine_;
   std::unique_ptr<LocalChecks> local_checks_;
   std::unique_ptr<api::Server> http_;
@@ -184,11 +187,26 @@ std::expected<void, std::string> Agent::sync_services() {
   return {};
 }
 
+dns::Recursor::Options Agent::recursor_options() const {
+  dns::Recursor::Options o;
+  o.servers = config_.recursors;
+  o.timeout = config_.dns_config.recursor_timeout;
+  o.random = config_.dns_config.recursor_strategy == "random";
+  o.max_inflight = config_.dns_config.recursor_max_inflight;
+  return o;
+}
+
 std::expected<void, std::string> Agent::open_dns() {
   if (config_.ports.dns < 0) {
     log::info("dns", "disabled (ports.dns = -1)");
     return {};
   }
+  auto recursor = dns::Recursor::create(io_, recursor_options());
+  if (!recursor) return std::unexpected(recursor.error());
+  recursor_ = std::move(*recursor);
+  if (!config_.recursors.empty())
+    log::info("dns", "forwarding other names to ", config_.recursors.size(), " recursors (",
+              config_.dns_config.recursor_strategy, ")");
   unsigned workers = config_.dns_config.udp_workers ? config_.dns_config.udp_workers
                                                     : std::max(1u, std::thread::hardware_concurrency());
   // With port 0, UDP picks a free port and TCP takes the same one; retry if TCP's is taken.
@@ -206,6 +224,8 @@ std::expected<void, std::string> Agent::open_dns() {
     break;
   }
   tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
+  udp_->set_recursor(recursor_.get());
+  tcp_->set_recursor(recursor_.get());
   udp_->start();
   tcp_->start();
   std::string host = config_.client_addr.find(':') != std::string::npos ? "[" + config_.client_addr + "]"
@@ -244,6 +264,9 @@ void Agent::reload() {
   config_ = std::move(next);
   zones_.configure(config_);
   if (engine_) engine_->set_options(health_options());
+  if (recursor_) {
+    if (auto r = recursor_->reconfigure(recursor_options()); !r) log::error("dns", "recursors: ", r.error());
+  }
   if (tcp_) tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
   catalog::Change all;
   all.all = true;
@@ -264,6 +287,7 @@ void Agent::wait_signals() {
     if (http_) http_->stop();
     if (tcp_) tcp_->stop();
     if (udp_) udp_->stop();
+    recursor_.reset();  // no replies after this point
     io_.stop();
   });
 }

@@ -85,6 +85,7 @@ struct DnsConfig {
   Duration recursor_timeout{2000};
   std::string recursor_strategy = "sequential";  // or "random"
   std::vector<std::string> recursion_allowed_from = {"127.0.0.0/8", "::1/128"};
+  uint32_t recursor_max_inflight = 1000;  // questions waiting upstream; past it, SERVFAIL
   Duration tcp_idle_timeout{10000};
   uint32_t tcp_max_connections = 1024;
   uint32_t udp_workers = 0;        // 0: one per core

@@ -167,6 +167,7 @@ Result Responder::run() noexcept {
   domain_ = set_.domain;  // reverse answers always name the primary domain
   if ((at = match_suffix(kInAddrArpa)) >= 0) return answer_reverse(false, static_cast<size_t>(at));
   if ((at = match_suffix(kIp6Arpa)) >= 0) return answer_reverse(true, static_cast<size_t>(at));
+  if (set_.recursion_available) return Result{0, Outcome::recurse, false};
   return error(kRcodeRefused, Outcome::refused);
 }
 
@@ -429,10 +430,13 @@ Result Responder::answer_reverse(bool v6, size_t first_arpa_label) noexcept {
     }
     ++count;
   }
+  auto it = zone_.ptr ? zone_.ptr->find(std::string_view(reinterpret_cast<const char*>(addr), v6 ? 16 : 4))
+                      : PtrMap::const_iterator{};
+  bool known = ok && count == (v6 ? 32u : 4u) && zone_.ptr && it != zone_.ptr->end();
+  // Addresses that are not ours belong to the recursors when there are any.
+  if (!known && set_.recursion_available) return Result{0, Outcome::recurse, false};
   start(true, true);
-  if (!ok || count != (v6 ? 32u : 4u) || !zone_.ptr) return negative(kRcodeNxDomain, Outcome::nxdomain);
-  auto it = zone_.ptr->find(std::string_view(reinterpret_cast<const char*>(addr), v6 ? 16 : 4));
-  if (it == zone_.ptr->end()) return negative(kRcodeNxDomain, Outcome::nxdomain);
+  if (!known) return negative(kRcodeNxDomain, Outcome::nxdomain);
   if (q_.qtype == kTypePtr || q_.qtype == kTypeAny) {
     const std::string& target = it->second.target;
     size_t target_at = rw_.size() + 2 + 10;
@@ -447,6 +451,20 @@ Result Responder::answer_reverse(bool v6, size_t first_arpa_label) noexcept {
 }
 
 }  // namespace
+
+size_t write_error_reply(const uint8_t* req, size_t len, uint16_t rcode, bool recursion_available, uint8_t* out,
+                         size_t cap) noexcept {
+  Query q;
+  ParseStatus st = parse_query(req, len, q);
+  if (st == ParseStatus::drop || cap < kHeaderSize + 11) return 0;
+  bool with_question = q.has_question && q.question_end - kHeaderSize + kHeaderSize + 11 <= cap;
+  uint16_t flags = kFlagQr | (q.flags & (kOpcodeMask | kFlagRd | kFlagCd));
+  if (recursion_available) flags |= kFlagRa;
+  ResponseWriter rw(out, cap, cap, q.has_edns ? kOptSize : 0);
+  rw.start(q.id, flags, req + kHeaderSize, with_question ? q.question_end - kHeaderSize : 0);
+  if (q.has_edns) rw.add_opt(1232, rcode);
+  return rw.finish(rcode);
+}
 
 Result answer(const Zone& zone, const uint8_t* req, size_t len, Transport transport, uint8_t* out, size_t cap,
               Scratch& scratch) noexcept {

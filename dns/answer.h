@@ -26,6 +26,8 @@ enum class Outcome : uint8_t {
   notimp,
   badvers,
   dropped,   // nothing is sent
+  recurse,   // outside our domains (or an unknown reverse name) and recursors are set: the
+             // server forwards it or, for a client not allowed to recurse, answers REFUSED
 };
 
 // Per-thread working memory of the answer path. Reused across queries; it grows to the
@@ -61,5 +63,11 @@ struct Result {
 // REQUIRES: zone.settings is set.
 Result answer(const Zone& zone, const uint8_t* req, size_t len, Transport transport, uint8_t* out, size_t cap,
               Scratch& scratch) noexcept;
+
+// Writes a reply with no records to `req` (its ID, opcode, RD, CD and question, an OPT when
+// the request had one) with `rcode` and RA set as given. Returns the size, or 0 when `req` has
+// no readable header or `cap` is too small. For SERVFAIL and REFUSED outside the answer path.
+size_t write_error_reply(const uint8_t* req, size_t len, uint16_t rcode, bool recursion_available, uint8_t* out,
+                         size_t cap) noexcept;
 
 }  // namespace beacon::dns

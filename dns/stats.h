@@ -12,7 +12,7 @@
 
 namespace beacon::dns {
 
-constexpr size_t kOutcomeCount = static_cast<size_t>(Outcome::dropped) + 1;
+constexpr size_t kOutcomeCount = static_cast<size_t>(Outcome::recurse) + 1;
 
 struct alignas(64) Counters {
   std::array<std::atomic<uint64_t>, kOutcomeCount> by_outcome{};

@@ -6,6 +6,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <vector>
@@ -33,9 +34,23 @@ asio::awaitable<void> watchdog(std::shared_ptr<tcp::socket> socket, std::shared_
   }
 }
 
+// Forwards the question in `query` over TCP and waits for the reply (or SERVFAIL).
+asio::awaitable<std::vector<uint8_t>> recurse(Recursor& recursor, std::span<const uint8_t> query) {
+  auto reply = std::make_shared<std::vector<uint8_t>>();
+  auto ready = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                    asio::steady_timer::time_point::max());
+  recursor.forward(query, true, [reply, ready](std::span<const uint8_t> r) {
+    reply->assign(r.begin(), r.end());
+    ready->cancel();
+  });
+  boost::system::error_code ec;
+  if (reply->empty()) co_await ready->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return std::move(*reply);
+}
+
 asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const SnapshotHolder<Zone>& zone,
                               TcpServer::Options options, std::shared_ptr<uint32_t> open,
-                              std::shared_ptr<Counters> counters) {
+                              std::shared_ptr<Counters> counters, Recursor* recursor) {
   auto deadline = std::make_shared<asio::steady_timer>(socket->get_executor());
   deadline->expires_after(options.idle_timeout);
   asio::co_spawn(socket->get_executor(), watchdog(socket, deadline), asio::detached);
@@ -51,8 +66,20 @@ asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const Snapsho
     if (in.size() < len) in.resize(len);
     co_await asio::async_read(*socket, asio::buffer(in.data(), len), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    Result r = answer(reader.get(), in.data(), len, Transport::tcp, out.data() + 2, kMaxMessage, scratch);
+    const Zone& z = reader.get();
+    Result r = answer(z, in.data(), len, Transport::tcp, out.data() + 2, kMaxMessage, scratch);
     counters->count(r);
+    if (r.outcome == Outcome::recurse) {
+      boost::system::error_code peer_ec;
+      auto peer = socket->remote_endpoint(peer_ec);
+      if (recursor && !peer_ec && z.settings->allows_recursion(peer.data())) {
+        std::vector<uint8_t> reply = co_await recurse(*recursor, std::span<const uint8_t>(in.data(), len));
+        r.size = std::min<size_t>(reply.size(), kMaxMessage);
+        std::copy(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(r.size), out.begin() + 2);
+      } else {
+        r.size = write_error_reply(in.data(), len, kRcodeRefused, false, out.data() + 2, kMaxMessage);
+      }
+    }
     if (r.size == 0) break;  // a response or garbage without a header: hang up
     store_u16(out.data(), static_cast<uint16_t>(r.size));
     co_await asio::async_write(*socket, asio::buffer(out.data(), r.size + 2),
@@ -67,7 +94,8 @@ asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const Snapsho
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const SnapshotHolder<Zone>& zone,
                                   const TcpServer::Options& options, std::shared_ptr<uint32_t> open,
-                                  std::shared_ptr<Counters> counters, std::shared_ptr<bool> stopped) {
+                                  std::shared_ptr<Counters> counters, std::shared_ptr<bool> stopped,
+                                  Recursor* recursor) {
   boost::system::error_code ec;
   while (!*stopped) {
     auto socket = std::make_shared<tcp::socket>(acceptor.get_executor());
@@ -84,7 +112,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const SnapshotHolder<
     }
     ++*open;
     socket->set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), session(socket, zone, options, open, counters), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(socket, zone, options, open, counters, recursor), asio::detached);
   }
 }
 
@@ -115,7 +143,8 @@ TcpServer::TcpServer(asio::io_context& io, tcp::acceptor acceptor, const Snapsho
 TcpServer::~TcpServer() { stop(); }
 
 void TcpServer::start() {
-  asio::co_spawn(io_, accept_loop(acceptor_, zone_, options_, open_, counters_, stopped_), asio::detached);
+  asio::co_spawn(io_, accept_loop(acceptor_, zone_, options_, open_, counters_, stopped_, recursor_),
+                 asio::detached);
 }
 
 void TcpServer::stop() {

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "dns/recursor.h"
 #include "dns/snapshot.h"
 #include "dns/stats.h"
 #include "dns/zone.h"
@@ -38,6 +39,9 @@ class TcpServer {
   uint16_t port() const { return port_; }
   // Takes effect for connections accepted afterwards.
   void set_options(const Options& options) { options_ = options; }
+  // Out-of-zone questions from allowed clients go to `recursor` over TCP (it must outlive
+  // this server); others get REFUSED. Call before start().
+  void set_recursor(Recursor* recursor) { recursor_ = recursor; }
   // Starts accepting.
   void start();
   // Stops accepting. Open connections end with their idle timeout or when the io_context
@@ -57,6 +61,7 @@ class TcpServer {
   std::shared_ptr<uint32_t> open_;
   std::shared_ptr<Counters> counters_;
   std::shared_ptr<bool> stopped_;
+  Recursor* recursor_ = nullptr;
 };
 
 }  // namespace beacon::dns

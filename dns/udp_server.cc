@@ -148,6 +148,14 @@ void UdpServer::run(size_t worker) {
       if (rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) len = kHeaderSize + 1;  // oversized: FORMERR
       Result r = answer(zone, slots[i].rx, len, Transport::udp, slots[i].tx, kMaxMessage, scratch);
       counters.count(r);
+      if (r.outcome == Outcome::recurse) {
+        if (recursor_ && zone.settings->allows_recursion(&slots[i].peer)) {
+          recursor_->forward_udp(fd, slots[i].peer, rx_msgs[i].msg_hdr.msg_namelen,
+                                 std::span<const uint8_t>(slots[i].rx, len));
+          continue;
+        }
+        r.size = write_error_reply(slots[i].rx, len, kRcodeRefused, false, slots[i].tx, kMaxMessage);
+      }
       if (r.size == 0) continue;
       tx_iov[out] = {slots[i].tx, r.size};
       tx_msgs[out].msg_hdr.msg_name = &slots[i].peer;

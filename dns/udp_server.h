@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "dns/recursor.h"
 #include "dns/snapshot.h"
 #include "dns/stats.h"
 #include "dns/zone.h"
@@ -33,6 +34,9 @@ class UdpServer {
   ~UdpServer();
 
   uint16_t port() const { return port_; }
+  // Out-of-zone questions from allowed clients go to `recursor` (which must outlive the
+  // workers); others, and all of them without a recursor, get REFUSED. Call before start().
+  void set_recursor(Recursor* recursor) { recursor_ = recursor; }
   // Starts the worker threads. REQUIRES: a zone has been published.
   void start();
   // Stops and joins the workers (they notice within 200 ms). Idempotent.
@@ -48,6 +52,7 @@ class UdpServer {
   uint16_t port_;
   const SnapshotHolder<Zone>& zone_;
   std::atomic<bool> stopping_{false};
+  Recursor* recursor_ = nullptr;
   std::vector<std::thread> threads_;
   std::unique_ptr<Counters[]> counters_;
 };

@@ -119,6 +119,23 @@ struct PtrEntry {
 };
 using PtrMap = std::unordered_map<std::string, PtrEntry, NameHash, NameEq>;  // key: address bytes
 
+// An address block, for recursion_allowed_from.
+struct Cidr {
+  uint8_t family = 4;  // 4 or 6
+  uint8_t bytes[16] = {};
+  uint8_t prefix = 0;
+  // Whether the `family` address `addr` (4 or 16 network-order bytes) is inside the block.
+  bool contains(uint8_t addr_family, const uint8_t* addr) const noexcept {
+    if (addr_family != family) return false;
+    size_t full = prefix / 8, rest = prefix % 8;
+    for (size_t i = 0; i < full; ++i)
+      if (addr[i] != bytes[i]) return false;
+    if (rest == 0) return true;
+    uint8_t mask = static_cast<uint8_t>(0xFF << (8 - rest));
+    return (addr[full] & mask) == (bytes[full] & mask);
+  }
+};
+
 // Settings that SIGHUP may change, already converted for the answer path.
 struct ZoneSettings {
   std::string domain;      // wire name, lower case, root byte included ("\6consul\0")
@@ -135,6 +152,11 @@ struct ZoneSettings {
   bool enable_truncate = true;
   uint16_t edns_udp_size = 1232;
   bool recursion_available = false;  // set when recursors are configured
+  std::vector<Cidr> recursion_allowed_from;  // clients that may use the recursors
+
+  // Whether a client at `peer` (an AF_INET or AF_INET6 sockaddr; v4-mapped v6 counts as
+  // v4) may have its out-of-zone questions forwarded.
+  bool allows_recursion(const void* peer) const noexcept;
 };
 
 struct Zone {

@@ -1,5 +1,8 @@
 #include "dns/zone_builder.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -43,6 +46,28 @@ struct ViewBuilder {
 };
 
 }  // namespace
+
+bool ZoneSettings::allows_recursion(const void* peer) const noexcept {
+  const auto* sa = static_cast<const sockaddr*>(peer);
+  const uint8_t* addr = nullptr;
+  uint8_t family = 0;
+  if (sa->sa_family == AF_INET) {
+    addr = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+    family = 4;
+  } else if (sa->sa_family == AF_INET6) {
+    addr = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+    family = 6;
+    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (std::memcmp(addr, kMapped, 12) == 0) {
+      addr += 12;
+      family = 4;
+    }
+  }
+  if (!addr) return false;
+  for (const Cidr& c : recursion_allowed_from)
+    if (c.contains(family, addr)) return true;
+  return false;
+}
 
 std::string meta_txt_rdata(const std::string& key, const std::string& value) {
   std::string text;
@@ -88,6 +113,17 @@ ZoneSettings make_zone_settings(const config::Config& c) {
   s.enable_truncate = d.enable_truncate;
   s.edns_udp_size = d.edns_udp_size;
   s.recursion_available = !c.recursors.empty();
+  for (const std::string& block : d.recursion_allowed_from) {
+    size_t slash = block.find('/');
+    auto ip = parse_ip(block.substr(0, slash));
+    if (!ip) continue;  // the config loader has validated these
+    Cidr cidr;
+    cidr.family = ip->size() == 4 ? 4 : 6;
+    std::memcpy(cidr.bytes, ip->data(), ip->size());
+    int max = cidr.family == 4 ? 32 : 128;
+    cidr.prefix = static_cast<uint8_t>(slash == std::string::npos ? max : std::min(max, std::atoi(block.c_str() + slash + 1)));
+    s.recursion_allowed_from.push_back(cidr);
+  }
   return s;
 }
 

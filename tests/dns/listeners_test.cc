@@ -191,3 +191,66 @@ TEST_CASE("TCP hangs up on a message that is not a query", "[dns][listener]") {
 
 }  // namespace
 }  // namespace beacon::dns::test
+
+namespace beacon::dns::test {
+namespace {
+
+// A UDP socket on loopback that receives and never answers: an upstream that is down.
+struct SilentUpstream {
+  int fd;
+  uint16_t port;
+  SilentUpstream() {
+    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~SilentUpstream() { ::close(fd); }
+};
+
+TEST_CASE("the recursor answers SERVFAIL on timeout and sheds load past max_inflight", "[dns][recursor]") {
+  SilentUpstream up;
+  boost::asio::io_context io;
+  Recursor::Options opt;
+  opt.servers = {"127.0.0.1:" + std::to_string(up.port)};
+  opt.timeout = std::chrono::milliseconds(300);
+  opt.max_inflight = 2;
+  auto rec = Recursor::create(io, opt);
+  REQUIRE(rec.has_value());
+  std::vector<std::string> rcodes;
+  std::vector<std::chrono::steady_clock::duration> when;
+  auto t0 = std::chrono::steady_clock::now();
+  for (uint16_t id = 1; id <= 3; ++id) {
+    auto q = make_query("www.example.test.", kTypeA, {}, id);
+    (*rec)->forward(q, false, [&](std::span<const uint8_t> reply) {
+      rcodes.push_back(decode(reply.data(), reply.size()).rcode);
+      when.push_back(std::chrono::steady_clock::now() - t0);
+    });
+  }
+  CHECK((*rec)->inflight() == 2);
+  REQUIRE(rcodes.size() == 1);  // the third was shed at once
+  CHECK((*rec)->shed() == 1);
+  io.run_for(std::chrono::seconds(3));
+  REQUIRE(rcodes.size() == 3);
+  for (const std::string& rc : rcodes) CHECK(rc == "SERVFAIL");
+  CHECK(when[1] >= std::chrono::milliseconds(250));  // the timed-out ones waited for the timeout
+  CHECK(when[2] < std::chrono::seconds(2));
+  CHECK((*rec)->failed() == 2);  // the shed one is counted in shed(), not here
+  CHECK((*rec)->inflight() == 0);
+}
+
+TEST_CASE("a recursor address that is not an IP is an error", "[dns][recursor]") {
+  boost::asio::io_context io;
+  Recursor::Options opt;
+  opt.servers = {"dns.example.com"};
+  CHECK_FALSE(Recursor::create(io, opt).has_value());
+  opt.servers = {"[::1]:5353", "127.0.0.1", "::1"};
+  CHECK(Recursor::create(io, opt).has_value());
+}
+
+}  // namespace
+}  // namespace beacon::dns::test

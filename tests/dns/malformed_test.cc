@@ -2,9 +2,13 @@
 // and none crashes or hangs (run under the sanitizer build as well).
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <random>
 
 #include "dns/query.h"
+#include "dns/zone_builder.h"
 #include "dns/wire.h"
 #include "tests/dns/dns_fixture.h"
 
@@ -132,6 +136,72 @@ TEST_CASE("parse_query extracts the question and EDNS", "[dns][query]") {
   CHECK(parsed.has_edns);
   CHECK(parsed.edns_udp_size == 4000);
   CHECK(parsed.edns_version == 0);
+}
+
+}  // namespace
+}  // namespace beacon::dns::test
+
+namespace beacon::dns::test {
+namespace {
+
+TEST_CASE("write_error_reply echoes the question and sets the rcode and RA", "[dns][recursor]") {
+  std::vector<uint8_t> q = make_query("www.example.test.", kTypeA, {.bufsize = 4096}, 999);
+  uint8_t out[512];
+  size_t n = write_error_reply(q.data(), q.size(), kRcodeServFail, true, out, sizeof out);
+  Reply r = decode(out, n);
+  REQUIRE(r.ok);
+  CHECK(r.id == 999);
+  CHECK(r.rcode == "SERVFAIL");
+  CHECK(r.flags == "qr rd ra");
+  CHECK(r.question == "www.example.test.");
+  CHECK(r.has_opt);
+  n = write_error_reply(q.data(), q.size(), kRcodeRefused, false, out, sizeof out);
+  CHECK(decode(out, n).flags == "qr rd");
+  CHECK(write_error_reply(q.data(), 5, kRcodeRefused, false, out, sizeof out) == 0);
+}
+
+TEST_CASE("with recursors, out-of-zone names and unknown reverse names are for the recursor", "[dns][recursor]") {
+  config::Config cfg = Fixture::default_config();
+  cfg.recursors = {"127.0.0.1:5353"};
+  Fixture f(cfg);
+  uint8_t out[512];
+  for (const char* name : {"www.example.test.", "9.9.9.9.in-addr.arpa."}) {
+    std::vector<uint8_t> q = make_query(name, kTypeA, {});
+    Scratch s;
+    Result r = answer(f.zone(), q.data(), q.size(), Transport::udp, out, sizeof out, s);
+    CHECK(r.outcome == Outcome::recurse);
+    CHECK(r.size == 0);
+  }
+  // In-zone answers are ours and carry RA.
+  Reply mine = f.ask("agent1.node.consul.", kTypeA);
+  CHECK(mine.flags == "qr aa rd ra");
+}
+
+TEST_CASE("recursion_allowed_from matches client addresses", "[dns][recursor]") {
+  config::Config cfg = Fixture::default_config();
+  cfg.dns_config.recursion_allowed_from = {"127.0.0.0/8", "10.1.0.0/16", "::1/128"};
+  ZoneSettings s = make_zone_settings(cfg);
+  auto v4 = [](const char* ip) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    return a;
+  };
+  auto v6 = [](const char* ip) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, ip, &a.sin6_addr);
+    return a;
+  };
+  sockaddr_in a1 = v4("127.0.0.2"), a2 = v4("10.1.200.3"), a3 = v4("10.2.0.1"), a4 = v4("192.0.2.1");
+  sockaddr_in6 b1 = v6("::1"), b2 = v6("::ffff:10.1.0.9"), b3 = v6("2001:db8::1");
+  CHECK(s.allows_recursion(&a1));
+  CHECK(s.allows_recursion(&a2));
+  CHECK_FALSE(s.allows_recursion(&a3));
+  CHECK_FALSE(s.allows_recursion(&a4));
+  CHECK(s.allows_recursion(&b1));
+  CHECK(s.allows_recursion(&b2));  // v4-mapped
+  CHECK_FALSE(s.allows_recursion(&b3));
 }
 
 }  // namespace
