@@ -89,11 +89,19 @@ Response register_service(Env& env, const Request& req) {
       checks.push_back(*m);
     }
   }
-  if (auto r = ensure_local_node(env); !r) return store_error(r.error());
-  if (auto r = env.ctx.writer.register_service(service, checks, replace); !r) return store_error(r.error());
-  log::info("http", "registered service ", service.id, " (", checks.size(), " checks) by ",
+  // One write (the node record first when it is missing), group-committed before the reply.
+  std::vector<catalog::Op> ops;
+  const config::Config& config = env.config();
+  if (env.ctx.replica.node(config.node_name) == nullptr)
+    ops = env.ctx.writer.plan_register_node({config.node_name, config.bind_addr, config.datacenter, config.node_meta, 0, 0});
+  auto service_ops = env.ctx.writer.plan_register_service(service, checks, replace);
+  if (!service_ops) return store_error(service_ops.error());
+  ops.insert(ops.end(), std::make_move_iterator(service_ops->begin()), std::make_move_iterator(service_ops->end()));
+  log::info("http", "registering service ", service.id, " (", checks.size(), " checks) by ",
             req.identity.description());
-  return ok();
+  Response r = ok();
+  r.commit = std::move(ops);
+  return r;
 }
 
 // PUT /v1/agent/service/deregister/:id

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/acl.h"
+#include "catalog/store.h"
 
 namespace beacon::api {
 
@@ -49,6 +50,9 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // A write to make durable before this response is sent (group commit); when it fails the
+  // client gets a 500 with the store's reason instead.
+  std::vector<catalog::Op> commit;
 
   void set_header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
 };

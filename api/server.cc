@@ -11,6 +11,7 @@
 
 #include "api/acl.h"
 #include "api/blocking.h"
+#include "api/group_commit.h"
 #include "api/handlers.h"
 #include "api/router.h"
 #include "log/log.h"
@@ -23,9 +24,10 @@ namespace {
 
 struct Core {
   Core(asio::io_context& io, Context context)
-      : ctx(std::move(context)), blocking(io, ctx.replica), env{ctx, blocking} {}
+      : ctx(std::move(context)), blocking(io, ctx.replica), committer(io, ctx.writer.store()), env{ctx, blocking} {}
   Context ctx;
   Blocking blocking;
+  GroupCommitter committer;
   Env env;
   Router router;
   bool stopped = false;
@@ -91,6 +93,14 @@ asio::awaitable<Response> respond(std::shared_ptr<Core> core, Request request) {
     r.set_header("X-Consul-Results-Filtered-By-ACLs", "true");
   } else {
     r = run_handler(route, request);
+  }
+  if (!r.commit.empty()) {
+    auto written = co_await core->committer.commit(std::move(r.commit));
+    r.commit.clear();
+    if (!written) {
+      log::error("http", request.method, " ", request.path, ": the write failed: ", written.error().message);
+      r = text_error(500, "Storage error: " + written.error().message);
+    }
   }
   if (part) r.set_header("X-Consul-Index", std::to_string(core->blocking.index(*part)));
   co_return r;

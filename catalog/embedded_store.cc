@@ -140,10 +140,13 @@ struct EmbeddedStore::Statements {
   sqlite3_stmt* del_range_to = nullptr;
   sqlite3_stmt* del_range_from = nullptr;
   sqlite3_stmt* set_index = nullptr;
+  sqlite3_stmt* savepoint = nullptr;
+  sqlite3_stmt* release = nullptr;
+  sqlite3_stmt* rollback_to = nullptr;
 
   ~Statements() {
     for (sqlite3_stmt* s : {begin, commit, rollback, get, insert, update, del, range_to, range_from, del_range_to,
-                            del_range_from, set_index}) {
+                            del_range_from, set_index, savepoint, release, rollback_to}) {
       sqlite3_finalize(s);  // no-op for nullptr
     }
   }
@@ -162,6 +165,9 @@ struct EmbeddedStore::Statements {
         {&del_range_to, "DELETE FROM kv WHERE key >= ?1 AND key < ?2"},
         {&del_range_from, "DELETE FROM kv WHERE key >= ?1"},
         {&set_index, "UPDATE meta SET value = ?1 WHERE name = 'index'"},
+        {&savepoint, "SAVEPOINT grp"},
+        {&release, "RELEASE grp"},
+        {&rollback_to, "ROLLBACK TO grp"},
     };
     for (const auto& [slot, sql] : all) {
       int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, nullptr);
@@ -310,6 +316,63 @@ std::expected<uint64_t, Error> EmbeddedStore::commit(const std::vector<Op>& ops)
   const std::vector<Watcher> watchers = watchers_;
   for (const Watcher& w : watchers) w(next, events);
   return next;
+}
+
+std::vector<std::expected<uint64_t, Error>> EmbeddedStore::commit_group(const std::vector<std::vector<Op>>& groups) {
+  std::vector<std::expected<uint64_t, Error>> results(groups.size(), index_);
+  auto valid = [](const std::vector<Op>& ops) {
+    for (const Op& op : ops)
+      if (op.key.empty()) return false;
+    return true;
+  };
+  std::vector<std::pair<uint64_t, std::vector<Event>>> feed;  // per changing group
+  uint64_t next = index_;
+  auto fail_all = [&](Error e) {
+    Use(stmts_->rollback).step();
+    for (auto& r : results) r = std::unexpected(e);
+    return results;
+  };
+  if (int rc = Use(stmts_->begin).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(rc));
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (!valid(groups[i])) {
+      results[i] = std::unexpected(Error{Error::Code::invalid, "op with an empty key"});
+      continue;
+    }
+    if (int rc = Use(stmts_->savepoint).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(rc));
+    std::vector<Event> events;
+    std::optional<Error> failed;
+    for (const Op& op : groups[i]) {
+      if (auto r = apply(op, next + 1, events); !r) {
+        failed = r.error();
+        break;
+      }
+    }
+    if (failed) Use(stmts_->rollback_to).step();  // undo this group only
+    if (int rc = Use(stmts_->release).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(rc));
+    if (failed) {
+      results[i] = std::unexpected(*failed);
+    } else if (events.empty()) {
+      results[i] = next;  // nothing changed: the index it is valid at
+    } else {
+      results[i] = ++next;
+      feed.emplace_back(next, std::move(events));
+    }
+  }
+  if (feed.empty()) {
+    Use(stmts_->rollback).step();
+    return results;
+  }
+  {
+    Use set(stmts_->set_index);
+    set.int64(1, next);
+    if (int rc = set.step(); rc != SQLITE_DONE) return fail_all(sqlite_error(rc));
+  }
+  if (int rc = Use(stmts_->commit).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(rc));
+  index_ = next;
+  const std::vector<Watcher> watchers = watchers_;
+  for (const auto& [index, events] : feed)
+    for (const Watcher& w : watchers) w(index, events);
+  return results;
 }
 
 std::expected<Range, Error> EmbeddedStore::range(std::string_view prefix) {

@@ -34,6 +34,8 @@ class EmbeddedStore final : public Store {
   ~EmbeddedStore() override;
 
   std::expected<uint64_t, Error> commit(const std::vector<Op>& ops) override;
+  // One SQLite transaction with a savepoint per group: one fsync for all of them.
+  std::vector<std::expected<uint64_t, Error>> commit_group(const std::vector<std::vector<Op>>& groups) override;
   std::expected<Range, Error> range(std::string_view prefix) override;
   void watch(Watcher watcher) override;
   uint64_t index() const override { return index_; }

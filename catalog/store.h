@@ -68,6 +68,17 @@ class Store {
   // still succeed and return the current index without a new one.
   virtual std::expected<uint64_t, Error> commit(const std::vector<Op>& ops) = 0;
 
+  // Group commit: applies each group of `groups` as its own atomic write with its own new
+  // index (in order), but makes them durable together, with one sync to disk. A group that
+  // fails changes nothing and gets its Error; the others still apply. Watchers see one call
+  // per changing group, after all of them are durable. The default commits one by one.
+  virtual std::vector<std::expected<uint64_t, Error>> commit_group(const std::vector<std::vector<Op>>& groups) {
+    std::vector<std::expected<uint64_t, Error>> results;
+    results.reserve(groups.size());
+    for (const auto& ops : groups) results.push_back(commit(ops));
+    return results;
+  }
+
   // Reads every key starting with `prefix`, sorted by key, with the index they are valid at.
   virtual std::expected<Range, Error> range(std::string_view prefix) = 0;
 

@@ -100,8 +100,9 @@ std::expected<uint64_t, Error> Writer::deregister_node(const std::string& node) 
                         Op{Op::Kind::del_prefix, keyspace_.checks_of_node_prefix(node), {}}});
 }
 
-std::expected<uint64_t, Error> Writer::register_service(const Service& service, const std::vector<Check>& checks,
-                                                        bool replace_checks) {
+std::expected<std::vector<Op>, Error> Writer::plan_register_service(const Service& service,
+                                                                     const std::vector<Check>& checks,
+                                                                     bool replace_checks) {
   StoredChecks stored;
   if (replace_checks && !service.node.empty()) {
     auto read = stored_checks(store_, keyspace_, service.node);
@@ -112,7 +113,18 @@ std::expected<uint64_t, Error> Writer::register_service(const Service& service, 
   if (auto r = add_service(keyspace_, service, checks, replace_checks ? &stored : nullptr, batch); !r) {
     return std::unexpected(r.error());
   }
-  return store_.commit(std::move(batch).ops());
+  return std::move(batch).ops();
+}
+
+std::vector<Op> Writer::plan_register_node(const Node& node) const {
+  return {Op{Op::Kind::put, keyspace_.node_key(node.name), encode_node(with_datacenter(node, keyspace_))}};
+}
+
+std::expected<uint64_t, Error> Writer::register_service(const Service& service, const std::vector<Check>& checks,
+                                                        bool replace_checks) {
+  auto ops = plan_register_service(service, checks, replace_checks);
+  if (!ops) return std::unexpected(ops.error());
+  return store_.commit(*ops);
 }
 
 std::expected<uint64_t, Error> Writer::deregister_service(const std::string& node, const std::string& service_id) {

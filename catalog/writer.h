@@ -36,6 +36,13 @@ class Writer {
   std::expected<uint64_t, Error> register_service(const Service& service, const std::vector<Check>& checks,
                                                   bool replace_checks = false);
 
+  // The ops register_service() would commit, for a caller that commits them itself (group
+  // commit). Reads the store when replace_checks is set.
+  std::expected<std::vector<Op>, Error> plan_register_service(const Service& service, const std::vector<Check>& checks,
+                                                              bool replace_checks = false);
+  // The op register_node() would commit.
+  std::vector<Op> plan_register_node(const Node& node) const;
+
   // Removes an instance and its checks. Error{not_found} when it does not exist.
   std::expected<uint64_t, Error> deregister_service(const std::string& node, const std::string& service_id);
 
@@ -61,6 +68,7 @@ class Writer {
                                                       const std::vector<std::vector<Check>>& checks);
 
   const Keyspace& keyspace() const { return keyspace_; }
+  Store& store() { return store_; }
 
  private:
   Store& store_;

@@ -95,12 +95,17 @@ struct Recursor::Impl : std::enable_shared_from_this<Recursor::Impl> {
     }
     for (Channel* c : {&udp, &tcp}) {
       ares_options ao{};
-      int mask = ARES_OPT_FLAGS | ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB |
+      int mask = ARES_OPT_FLAGS | ARES_OPT_TRIES | ARES_OPT_TIMEOUTMS | ARES_OPT_SOCK_STATE_CB | ARES_OPT_EDNSPSZ |
                  (o.random ? ARES_OPT_ROTATE : ARES_OPT_NOROTATE);
       // UDP: relay a truncated reply as it is (the client retries over TCP). TCP: one
       // connection per question (STAYOPEN made a dnsmasq upstream stop answering UDP while a
       // TCP connection it had forked for stayed open).
       ao.flags = c == &udp ? ARES_FLAG_IGNTC : ARES_FLAG_USEVC;
+      // Without ARES_FLAG_EDNS, c-ares cuts every UDP reply to 512 bytes, which would break
+      // the replies to EDNS clients (upstreams answer them up to the client's size). The flag
+      // changes nothing in the client's message that ares_send forwards.
+      ao.flags |= ARES_FLAG_EDNS;
+      ao.ednspsz = 65535;
       ao.tries = 1;  // each recursor once, in turn; SERVFAIL/REFUSED/timeouts move on
       ao.timeout = static_cast<int>(o.timeout.count());
       ao.sock_state_cb = &Impl::on_sock_state;

@@ -8,6 +8,10 @@ packages=(
   libldns-dev libc-ares-dev libboost-dev libtomlplusplus-dev catch2 libsqlite3-dev nlohmann-json3-dev
   libssl-dev libnghttp2-dev
   dnsutils knot-dnsutils ldnsutils curl
+  # The resolver integration tests (tests/integration/resolvers_test.cc) start their own
+  # dnsmasq and Unbound on high loopback ports, and run getent/curl in a private network
+  # namespace made with unshare and ip.
+  dnsmasq-base unbound iproute2 util-linux python3
 )
 
 missing=()
@@ -27,4 +31,22 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+
+# The `unbound` package ships a system service that its postinst would start (and that would
+# take port 53). The tests run their own Unbound and must neither need nor disturb a system
+# one, so while installing, invoke-rc.d is told to start nothing through a policy-rc.d that
+# exits 101. The file is removed afterwards only when this script created it.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# Written by beacon scripts/install-deps.sh: start no services while installing.\nexit 101\n' \
+    | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  created_policy=1
+fi
+remove_policy() {
+  if [ "$created_policy" -eq 1 ]; then $sudo rm -f "$policy"; fi
+}
+trap remove_policy EXIT
+
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -248,3 +248,35 @@ TEST_CASE("opening something that is not a beacon catalog fails", "[catalog][sto
 
 }  // namespace
 }  // namespace beacon::catalog
+
+namespace beacon::catalog {
+namespace {
+
+TEST_CASE("commit_group: each group is its own write with its own index, one transaction", "[catalog][store]") {
+  auto store = std::move(*EmbeddedStore::open(":memory:"));
+  std::vector<std::pair<uint64_t, size_t>> seen;  // (index, events) per watcher call
+  store->watch([&](uint64_t index, const std::vector<Event>& events) { seen.emplace_back(index, events.size()); });
+  REQUIRE(store->commit({Op{Op::Kind::put, "k0", "v"}}).value() == 1);
+  seen.clear();
+  auto results = store->commit_group({
+      {Op{Op::Kind::put, "a", "1"}, Op{Op::Kind::put, "b", "2"}},
+      {Op{Op::Kind::put, "c", "3"}, Op{Op::Kind::put, "", "bad"}},  // invalid: nothing of it applies
+      {Op{Op::Kind::put, "k0", "v"}},                               // identical: no change
+      {Op{Op::Kind::del, "a", ""}},
+  });
+  REQUIRE(results.size() == 4);
+  CHECK(results[0].value() == 2);
+  CHECK_FALSE(results[1].has_value());
+  CHECK(results[1].error().code == Error::Code::invalid);
+  CHECK(results[2].value() == 2);
+  CHECK(results[3].value() == 3);
+  CHECK(store->index() == 3);
+  CHECK(seen == std::vector<std::pair<uint64_t, size_t>>{{2, 2}, {3, 1}});
+  auto range = store->range("");
+  std::vector<std::string> keys;
+  for (const KeyValue& kv : range->kvs) keys.push_back(kv.key);
+  CHECK(keys == std::vector<std::string>{"b", "k0"});
+}
+
+}  // namespace
+}  // namespace beacon::catalog
