@@ -9,6 +9,11 @@
 //     Serves HTTP 200 on a loopback port, registers --checks services each with an HTTP
 //     check at a 1 s interval against it, waits for them to run, then reads the agent's CPU
 //     time from /proc/PID/stat over --seconds and prints it as a share of one core.
+//   health_bench register --http PORT [--clients 64] [--seconds 5] [--max 200000]
+//     --clients threads, each on its own keep-alive connection, register services with
+//     distinct IDs (PUT /v1/agent/service/register) back to back for --seconds (or until
+//     --max writes in all); every reply means the write is durable. Prints writes/s and the
+//     reply time p50/p99.
 // Only talks to 127.0.0.1.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -197,16 +202,53 @@ int cpu(uint16_t http_port, int pid, int checks, int seconds) {
   return 0;
 }
 
+int register_load(uint16_t http_port, int clients, int seconds, int max_writes) {
+  std::atomic<int> budget{max_writes};
+  std::atomic<long> errors{0};
+  std::vector<std::vector<double>> lat(static_cast<size_t>(clients));
+  auto t0 = Clock::now();
+  auto end = t0 + std::chrono::seconds(seconds);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      int h = connect_tcp(http_port);
+      for (int n = 0; Clock::now() < end && budget.fetch_sub(1) > 0; ++n) {
+        std::string body = R"({"Name":"reg)" + std::to_string(t) + R"(","ID":"reg-)" + std::to_string(t) + "-" +
+                           std::to_string(n) + R"(","Address":"10.)" + std::to_string(100 + t) + "." +
+                           std::to_string((n >> 8) & 255) + "." + std::to_string(n & 255) + R"(","Port":)" +
+                           std::to_string(1000 + n % 50000) + "}";
+        auto s0 = Clock::now();
+        int code = http(h, "PUT", "/v1/agent/service/register", body);
+        lat[static_cast<size_t>(t)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s0).count());
+        if (code != 200) {
+          ++errors;
+          if (code < 0) break;
+        }
+      }
+      close(h);
+    });
+  }
+  for (auto& th : threads) th.join();
+  double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  std::printf("clients %d\n", clients);
+  std::printf("writes %zu errors %ld seconds %.2f\n", all.size(), errors.load(), wall);
+  std::printf("writes_per_s %.0f\n", static_cast<double>(all.size() - static_cast<size_t>(errors.load())) / wall);
+  std::printf("write_ms p50 %.3f p99 %.3f max %.3f\n", pct(all, .5), pct(all, .99), pct(all, 1));
+  return errors.load() ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: health_bench latency|cpu [--http P] [--dns P] [--pid PID] [--rounds N] ...\n");
+    std::fprintf(stderr, "usage: health_bench latency|cpu|register [--http P] [--dns P] [--pid PID] [--rounds N] ...\n");
     return 2;
   }
   std::string mode = argv[1];
   uint16_t http_port = 0, dns_port = 0;
-  int pid = 0, rounds = 200, checks = 1000, seconds = 20;
+  int pid = 0, rounds = 200, checks = 1000, seconds = 20, clients = 64, max_writes = 200000;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     int v = std::atoi(argv[i + 1]);
@@ -216,9 +258,12 @@ int main(int argc, char** argv) {
     else if (k == "--rounds") rounds = std::clamp(v, 1, 10000);
     else if (k == "--checks") checks = std::clamp(v, 1, 10000);
     else if (k == "--seconds") seconds = std::clamp(v, 1, 600);
+    else if (k == "--clients") clients = std::clamp(v, 1, 512);
+    else if (k == "--max") max_writes = std::clamp(v, 1, 10000000);
   }
   if (mode == "latency" && http_port && dns_port) return latency(http_port, dns_port, rounds);
   if (mode == "cpu" && http_port && pid) return cpu(http_port, pid, checks, seconds);
+  if (mode == "register" && http_port) return register_load(http_port, clients, seconds, max_writes);
   std::fprintf(stderr, "missing --http/--dns/--pid\n");
   return 2;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libldns-dev libc-ares-dev libboost-dev libtomlplusplus-dev catch2 libsqlite3-dev nlohmann-json3-dev
-  libssl-dev libnghttp2-dev
+  libssl-dev
   dnsutils knot-dnsutils ldnsutils curl
   # The resolver integration tests (tests/integration/resolvers_test.cc) start their own
   # dnsmasq and Unbound on high loopback ports, and run getent/curl in a private network
