@@ -430,15 +430,16 @@ Result Responder::answer_reverse(bool v6, size_t first_arpa_label) noexcept {
     }
     ++count;
   }
-  auto it = zone_.ptr ? zone_.ptr->find(std::string_view(reinterpret_cast<const char*>(addr), v6 ? 16 : 4))
-                      : PtrMap::const_iterator{};
-  bool known = ok && count == (v6 ? 32u : 4u) && zone_.ptr && it != zone_.ptr->end();
+  const PtrEntry* found =
+      ok && count == (v6 ? 32u : 4u) ? zone_.ptr.find(std::string_view(reinterpret_cast<const char*>(addr), v6 ? 16 : 4))
+                                     : nullptr;
+  bool known = found != nullptr;
   // Addresses that are not ours belong to the recursors when there are any.
   if (!known && set_.recursion_available) return Result{0, Outcome::recurse, false};
   start(true, true);
   if (!known) return negative(kRcodeNxDomain, Outcome::nxdomain);
   if (q_.qtype == kTypePtr || q_.qtype == kTypeAny) {
-    const std::string& target = it->second.target;
+    const std::string& target = found->target;
     size_t target_at = rw_.size() + 2 + 10;
     if (rw_.add(Section::answer, NameRef{{}, kHeaderSize, {}}, kTypePtr, set_.node_ttl, [&](WireWriter& w) {
           w.bytes(target);

@@ -117,7 +117,7 @@ struct NodeEntry {
 struct PtrEntry {
   std::string target;  // "\4node\4node\3dc1" or "\3web\7service\3dc1"
 };
-using PtrMap = std::unordered_map<std::string, PtrEntry, NameHash, NameEq>;  // key: address bytes
+
 
 // An address block, for recursion_allowed_from.
 struct Cidr {
@@ -164,7 +164,7 @@ struct Zone {
   uint32_t serial = 1;
   ShardedMap<ServiceEntry> services;  // key: lower-case service name
   ShardedMap<NodeEntry> nodes;        // key: lower-case node name
-  std::shared_ptr<const PtrMap> ptr;
+  ShardedMap<PtrEntry> ptr;           // key: address bytes (4 or 16)
 };
 
 }  // namespace beacon::dns

@@ -131,7 +131,6 @@ ZoneBuilder::ZoneBuilder(const config::Config& config) {
   configure(config);
   auto empty = std::make_shared<Zone>();
   empty->settings = settings_;
-  empty->ptr = std::make_shared<const PtrMap>();
   current_ = std::move(empty);
 }
 
@@ -245,17 +244,27 @@ std::shared_ptr<const NodeEntry> ZoneBuilder::build_node(const catalog::Node& no
   return n;
 }
 
-std::shared_ptr<const PtrMap> ZoneBuilder::build_ptr(
-    const catalog::Replica& replica) const {
-  auto map = std::make_shared<PtrMap>();
-  for (const auto& [name, node] : replica.nodes())
-    if (auto ip = parse_ip(node.address)) map->emplace(*ip, PtrEntry{name_labels(name) + "\4node" + settings_->dc_label});
-  for (const auto& [key, svc] : replica.services()) {
-    if (svc.address.empty()) continue;
-    if (auto ip = parse_ip(svc.address))
-      map->emplace(*ip, PtrEntry{name_labels(svc.name) + "\7service" + settings_->dc_label});
+void ZoneBuilder::claim(const std::string& addr, bool node, const std::string& name, int delta) {
+  AddressOwners& o = owners_[addr];
+  auto& counts = node ? o.nodes : o.services;
+  if ((counts[name] += delta) <= 0) counts.erase(name);
+  if (o.nodes.empty() && o.services.empty()) owners_.erase(addr);
+}
+
+void ZoneBuilder::refresh_ptr(Zone& zone, const std::set<std::string>& addresses) {
+  for (const std::string& addr : addresses) {
+    auto it = owners_.find(addr);
+    if (it == owners_.end()) {
+      zone.ptr.set(addr, nullptr);
+      continue;
+    }
+    const AddressOwners& o = it->second;
+    std::string target = !o.nodes.empty()
+                             ? name_labels(o.nodes.begin()->first) + "\4node" + settings_->dc_label
+                             : name_labels(o.services.begin()->first) + "\7service" + settings_->dc_label;
+    const PtrEntry* before = zone.ptr.find(addr);
+    if (!before || before->target != target) zone.ptr.set(addr, std::make_shared<const PtrEntry>(PtrEntry{target}));
   }
-  return map;
 }
 
 std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, const catalog::Change& change) {
@@ -267,35 +276,69 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
   z->serial = static_cast<uint32_t>(std::max<uint64_t>(replica.index(), 1));
 
   std::set<std::string> services;
-  bool addresses_moved = full || !change.nodes.empty();
+  std::set<std::string> moved;  // addresses whose reverse entry may have changed
+  auto set_node_address = [&](const std::string& name, const catalog::Node* node) {
+    auto old = node_address_.find(name);
+    if (old != node_address_.end()) {
+      moved.insert(old->second);
+      claim(old->second, true, name, -1);
+      node_address_.erase(old);
+    }
+    if (node) {
+      if (auto ip = parse_ip(node->address)) {
+        node_address_[name] = *ip;
+        claim(*ip, true, name, +1);
+        moved.insert(*ip);
+      }
+    }
+  };
   if (full) {
     z->services.clear();
     z->nodes.clear();
+    z->ptr.clear();
+    owners_.clear();
+    node_address_.clear();
     for (const std::string& name : replica.service_names()) services.insert(name);
-    for (const auto& [name, node] : replica.nodes()) z->nodes.set(ascii_lower(name), build_node(node));
+    for (const auto& [name, node] : replica.nodes()) {
+      z->nodes.set(ascii_lower(name), build_node(node));
+      set_node_address(name, &node);
+    }
   } else {
     services = change.services;
     for (const std::string& node_name : change.nodes) {
       for (const std::string& s : replica.services_on_node(node_name)) services.insert(s);
       const catalog::Node* node = replica.node(node_name);
       z->nodes.set(ascii_lower(node_name), node ? build_node(*node) : nullptr);
+      set_node_address(node_name, node);
     }
   }
   // Group by DNS name: catalog names that differ only in case answer together.
   std::map<std::string, std::set<std::string>> by_key;
   for (const std::string& name : services) by_key[ascii_lower(name)].insert(name);
   for (auto& [key, names] : by_key) {
-    const ServiceEntry* before = current_->services.find(key);
-    if (before && !full) names.insert(before->source_names.begin(), before->source_names.end());
+    const ServiceEntry* prev = current_->services.find(key);  // for transitions
+    const ServiceEntry* before = full ? nullptr : prev;        // what this zone still holds
+    if (before) names.insert(before->source_names.begin(), before->source_names.end());
     auto after = build_service(replica, key, names);
-    if (!full && (before ? before->own_addresses : std::vector<std::string>{}) !=
-                     (after ? after->own_addresses : std::vector<std::string>{}))
-      addresses_moved = true;
-    bool was = before && before->protected_mode, now = after && after->protected_mode;
+    // Reverse entries: drop the old entry's own addresses, claim the new ones.
+    static const std::vector<std::string> kNone;
+    const auto& old_addrs = before ? before->own_addresses : kNone;
+    const auto& new_addrs = after ? after->own_addresses : kNone;
+    if (old_addrs != new_addrs) {
+      for (const std::string& a : old_addrs) {
+        claim(a, false, before->name, -1);
+        moved.insert(a);
+      }
+      for (const std::string& a : new_addrs) {
+        claim(a, false, after->name, +1);
+        moved.insert(a);
+      }
+    }
+    bool was = prev && prev->protected_mode, now = after && after->protected_mode;
     if (was != now) transitions_.emplace_back(key, now);
     z->services.set(key, std::move(after));
   }
-  if (addresses_moved) z->ptr = build_ptr(replica);
+  refresh_ptr(*z, moved);
   current_ = z;
   return current_;
 }

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <memory>
+#include <map>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,7 +50,17 @@ class ZoneBuilder {
   std::shared_ptr<const ServiceEntry> build_service(const catalog::Replica& replica, const std::string& key,
                                                     const std::set<std::string>& names) const;
   std::shared_ptr<const NodeEntry> build_node(const catalog::Node& node) const;
-  std::shared_ptr<const PtrMap> build_ptr(const catalog::Replica& replica) const;
+  // Reverse map upkeep: who owns each address (nodes first, then services; the smallest
+  // name wins), changed only for the addresses a build touched.
+  struct AddressOwners {
+    std::map<std::string, int> nodes;     // node name -> how many times it claims the address
+    std::map<std::string, int> services;  // service name -> instances with that own address
+  };
+  void claim(const std::string& addr, bool node, const std::string& name, int delta);
+  void refresh_ptr(Zone& zone, const std::set<std::string>& addresses);
+
+  std::unordered_map<std::string, AddressOwners> owners_;     // address bytes -> owners
+  std::unordered_map<std::string, std::string> node_address_;  // node name -> address bytes
 
   std::shared_ptr<const ZoneSettings> settings_;
   std::vector<std::pair<std::string, uint32_t>> ttl_rules_;  // lower-case name or prefix* -> seconds

@@ -123,3 +123,34 @@ TEST_CASE("service names that differ only in case answer together", "[dns][zone]
 
 }  // namespace
 }  // namespace beacon::dns::test
+
+namespace beacon::dns::test {
+namespace {
+
+TEST_CASE("the reverse map follows registrations incrementally", "[dns][zone][ptr]") {
+  Fixture f;
+  auto ptr = [&](const std::string& name) {
+    Reply r = f.ask(name, kTypePtr);
+    return r.rcode == "NOERROR" && r.answer.size() == 1 ? r.answer[0].substr(r.answer[0].rfind(' ') + 1) : r.rcode;
+  };
+  f.service("agent1", "a-1", "alpha", "10.9.0.1", 1);
+  f.service("agent1", "b-1", "beta", "10.9.0.1", 1);  // two services share an address
+  CHECK(ptr("1.0.9.10.in-addr.arpa.") == "alpha.service.dc1.consul.");  // smallest name wins
+  REQUIRE(f.writer().deregister_service("agent1", "a-1").has_value());
+  CHECK(ptr("1.0.9.10.in-addr.arpa.") == "beta.service.dc1.consul.");
+  // A node claiming the address wins over services; when it moves away the service is back.
+  f.node("n9", "10.9.0.1");
+  CHECK(ptr("1.0.9.10.in-addr.arpa.") == "n9.node.dc1.consul.");
+  f.node("n9", "10.9.0.2");
+  CHECK(ptr("1.0.9.10.in-addr.arpa.") == "beta.service.dc1.consul.");
+  CHECK(ptr("2.0.9.10.in-addr.arpa.") == "n9.node.dc1.consul.");
+  REQUIRE(f.writer().deregister_service("agent1", "b-1").has_value());
+  CHECK(ptr("1.0.9.10.in-addr.arpa.") == "NXDOMAIN");
+  // A full rebuild (reload) gives the same map.
+  f.reconfigure(Fixture::default_config());
+  CHECK(ptr("2.0.9.10.in-addr.arpa.") == "n9.node.dc1.consul.");
+  CHECK(ptr("1.0.0.10.in-addr.arpa.") == "agent1.node.dc1.consul.");
+}
+
+}  // namespace
+}  // namespace beacon::dns::test
