@@ -19,12 +19,13 @@
 #   5. TCP: 100 persistent connections, 10 queries pipelined on each
 #   6. two workers on two cores, the load generator sharing them, against one worker
 # Reference servers are skipped (with a note) if knotd / nsd / dnsperf are not installed.
+# BENCH_ONLY="4 5" runs only those sections (section 2 always runs: it gives the peak).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 if [ "${1-}" = "--smoke" ]; then
   start=$(date +%s)
-  BENCH_SMOKE=1 "$here/run.sh" 1 1
+  "$here/run.sh" 1 1
   "$here/scale.sh" --smoke
   "$here/profile.sh" --smoke
   echo "smoke: all benchmarks ran in $(($(date +%s) - start)) s"
@@ -33,7 +34,6 @@ fi
 
 secs=${1:-5}
 rounds=${2:-3}
-smoke=${BENCH_SMOKE:-0}
 services=${BENCH_SERVICES:-1000}
 instances=${BENCH_INSTANCES:-3}
 # shellcheck source=bench/lib.sh
@@ -86,12 +86,16 @@ cpu_of() {
 }
 clk=$(getconf CLK_TCK)
 
+want() { [ -z "${BENCH_ONLY-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+
+if want 1; then
 echo
 echo "## 1. dig spot-check (answer and additional sections, sorted; NSD also adds NS + glue)"
 for q in "svc1.service.consul A" "svc1.service.consul SRV" "svc$((services - 1)).service.consul SRV" "nx7.service.consul A"; do
   ref=""
   for s in beacon knot nsd; do
-    [ "$s" = beacon ] || [ "$(eval echo \${have_$s})" = 1 ] || continue
+    hv="have_$s"
+    [ "$s" = beacon ] || [ "${!hv}" = 1 ] || continue
     # shellcheck disable=SC2086
     out=$(dig @127.0.0.1 -p "$(port_of $s)" $q +norec +noedns +noall +answer +additional +comments |
       awk '/status:/ { sub(/.*status: /, ""); sub(/,.*/, ""); print "status " $0; next } /^[^;]/ && NF' |
@@ -101,6 +105,7 @@ for q in "svc1.service.consul A" "svc1.service.consul SRV" "svc$((services - 1))
     if [ -z "$ref" ]; then ref=$out; elif [ "$out" = "$ref" ]; then echo "   (same records as beacon)"; else echo "   DIFFERENT from beacon"; fi
   done
 done
+fi
 
 run_blast() {  # run_blast SERVER OUTFILE ARGS...: blast with the server's CPU use appended
   local s=$1 out=$2 c0 c1 t0 t1
@@ -143,11 +148,11 @@ for s in "${servers[@]}"; do
   echo "| $s | $(version_of $s) | ${peak[$s]} | ${nxpeak[$s]:-—} | $(awk -v a="${peak[$s]}" -v b="${peak[reflector]}" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(ratio "${peak[beacon]}" "${peak[$s]}"), $( [ $s = reflector ] && echo — || ratio "${nxpeak[beacon]}" "${nxpeak[$s]}") | ${cpu} % | $us |"
 done
 
-if [ $have_dnsperf = 1 ]; then
+if [ $have_dnsperf = 1 ] && want 3; then
   echo
   echo "## 3. dnsperf cross-check against beacon (dnsperf pinned to CPU 1, 1 thread, 100 outstanding)"
   $pin_client dnsperf -s 127.0.0.1 -p "$port_beacon" -d "$work/queries.txt" -l "$secs" -c 1 -T 1 -q 100 >"$work/dp.max" 2>&1 || true
-  echo "dnsperf at its maximum: $(awk '/Queries per second/ { print $4 }' "$work/dp.max") q/s, avg latency $(awk '/Average Latency/ { print $4 * 1e6 }' "$work/dp.max") us, lost $(awk '/Queries lost/ { print $3 }' "$work/dp.max")  (blast: ${peak[beacon]} q/s)"
+  echo "dnsperf at its maximum: $(awk '/Queries per second/ { printf "%.0f", $4 }' "$work/dp.max") q/s, avg latency $(awk '/Average Latency/ { print $4 * 1e6 }' "$work/dp.max") us, lost $(awk '/Queries lost/ { print $3 }' "$work/dp.max")  (blast: ${peak[beacon]} q/s)"
   fixed=$((peak[beacon] / 4))
   [ "$fixed" -gt 50000 ] && fixed=50000
   $pin_client dnsperf -s 127.0.0.1 -p "$port_beacon" -d "$work/queries.txt" -l "$secs" -c 1 -T 1 -q 1000 -Q "$fixed" >"$work/dp.fixed" 2>&1 || true
@@ -157,6 +162,7 @@ if [ $have_dnsperf = 1 ]; then
 fi
 
 half=$((peak[beacon] / 2))
+if want 4; then
 echo
 echo "## 4. Latency, open loop at $half q/s (50 % of beacon's peak), ${secs}s each"
 echo "| server | sent/s | answered/s | lost | p50 µs | p90 µs | p99 µs | p99.9 µs | p99 from schedule µs | send lag p99 µs |"
@@ -167,6 +173,9 @@ for s in "${servers[@]}"; do
   echo "| $s | $(key "$f" target_rate 4) | $(key "$f" qps) | $(key "$f" lost) | $(key "$f" latency_us 3) | $(key "$f" latency_us 5) | $(key "$f" latency_us 7) | $(key "$f" latency_us 9) | $(key "$f" latency_from_schedule_us 7) | $(key "$f" send_lag_us 7) |"
 done
 
+fi
+
+if want 5; then
 echo
 echo "## 5. TCP: 100 persistent connections x 10 pipelined queries, ${secs}s"
 echo "| server | answered/s | p50 µs | p99 µs | lost | connections closed by server |"
@@ -177,8 +186,10 @@ for s in "${servers[@]}"; do
   f="$work/tcp.$s"
   echo "| $s | $(key "$f" qps) | $(key "$f" latency_us 3) | $(key "$f" latency_us 7) | $(key "$f" lost) | $(key "$f" connections 6) |"
 done
+fi
 echo "rss_mb beacon $(rss_mb "$pid_beacon")$([ $have_knot = 1 ] && echo " knot $(rss_mb "$pid_knot")")$([ $have_nsd = 1 ] && echo " nsd(all processes) $(rss_tree_mb "$pid_nsd")")"
 
+if want 6; then
 echo
 echo "## 6. Two workers on two cores (server and load generator share both cores), ${secs}s x $rounds rounds"
 # Two blast processes (4 sockets, 50 outstanding each), unpinned like the servers.
@@ -196,7 +207,7 @@ stop_pid "$pid_beacon"
 stop_pid "$pid_reflector"
 scale_servers=(beacon)
 [ $have_knot = 1 ] && scale_servers+=(knot)
-declare -A w1 w2
+declare -A w1 w2 u1 u2
 for s in "${scale_servers[@]}"; do
   for w in 1 2; do
     if [ $s = beacon ]; then
@@ -207,16 +218,25 @@ for s in "${scale_servers[@]}"; do
       start_knot "$work" $w ""
       p=$knot_port pid=$knot_pid
     fi
-    for r in $(seq 1 "$rounds"); do pair "$p" "sc.$s.$w.$r" >"$work/sc.$s.$w.$r.sum"; done
+    for r in $(seq 1 "$rounds"); do
+      c0=$(cpu_of "$pid")
+      pair "$p" "sc.$s.$w.$r" >"$work/sc.$s.$w.$r.sum"
+      c1=$(cpu_of "$pid")
+      # the server's CPU time per answered query, in µs
+      awk -v c="$((c1 - c0))" -v k="$clk" -v q="$(cat "$work/sc.$s.$w.$r.sum")" -v t="$secs" \
+        'BEGIN { if (q > 0) printf "%.2f\n", 1e6 * c / k / (q * t) }' >"$work/sc.$s.$w.$r.cpu"
+    done
     v=$(cat "$work"/sc.$s.$w.*.sum | median)
-    if [ $w = 1 ]; then w1[$s]=$v; else w2[$s]=$v; fi
+    u=$(cat "$work"/sc.$s.$w.*.cpu | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    if [ $w = 1 ]; then w1[$s]=$v u1[$s]=$u; else w2[$s]=$v u2[$s]=$u; fi
     stop_pid "$pid"
   done
 done
-echo "| server | 1 worker, shared cores | 2 workers, shared cores | 2 workers / 1 worker (shared) | 2 workers shared / 1 worker pinned (section 2) |"
-echo "|---|---|---|---|---|"
+echo "| server | 1 worker, shared cores | 2 workers, shared cores | 2 workers / 1 worker (shared) | 2 workers shared / 1 worker pinned (section 2) | server CPU µs/query, 1 worker / 2 workers |"
+echo "|---|---|---|---|---|---|"
 for s in "${scale_servers[@]}"; do
-  echo "| $s | ${w1[$s]} | ${w2[$s]} | $(ratio "${w2[$s]}" "${w1[$s]}") | $(ratio "${w2[$s]}" "${peak[$s]}") |"
+  echo "| $s | ${w1[$s]} | ${w2[$s]} | $(ratio "${w2[$s]}" "${w1[$s]}") | $(ratio "${w2[$s]}" "${peak[$s]}") | ${u1[$s]} / ${u2[$s]} |"
 done
+fi
 echo
 echo "load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,7 @@
 #include "cmd/agent.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
 #include <iostream>
@@ -67,6 +68,7 @@ class Agent {
   void on_reap(const std::string& service_id);
   std::expected<void, std::string> sync_services();
   void on_commit(uint64_t index, const std::vector<catalog::Event>& events);
+  void flush_changes();
   void publish(const catalog::Change& change);
   void reload();
   void wait_signals();
@@ -87,6 +89,9 @@ class Agent {
   std::unique_ptr<LocalChecks> local_checks_;
   std::unique_ptr<api::Server> http_;
   std::unique_ptr<boost::asio::signal_set> signals_;
+  catalog::Change pending_;  // what commits changed since the last flush
+  uint64_t pending_index_ = 0;
+  bool flush_scheduled_ = false;
 };
 
 std::expected<void, std::string> Agent::open_store() {
@@ -112,11 +117,30 @@ std::expected<void, std::string> Agent::open_store() {
   return {};
 }
 
+// The replica follows every commit at once; the zone, the blocking queries and the local
+// checks follow once per turn of the event loop, so that a group commit of many writes costs
+// one zone build, not one per write. The flush is posted before the writers' replies resume,
+// so a client that got its reply is answered from the new zone.
 void Agent::on_commit(uint64_t index, const std::vector<catalog::Event>& events) {
   catalog::Change change = replica_.apply(index, events);
   if (change.empty()) return;
+  pending_.all = pending_.all || change.all;
+  pending_.services.merge(change.services);
+  pending_.nodes.merge(change.nodes);
+  pending_index_ = index;
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    boost::asio::post(io_, [this] { flush_changes(); });
+  }
+}
+
+void Agent::flush_changes() {
+  flush_scheduled_ = false;
+  if (pending_.empty()) return;
+  catalog::Change change = std::move(pending_);
+  pending_ = catalog::Change{};
   publish(change);
-  if (http_) http_->notify(index, change);
+  if (http_) http_->notify(pending_index_, change);
   if (local_checks_) local_checks_->sync(config_.node_name);
 }
 
@@ -183,6 +207,7 @@ std::expected<void, std::string> Agent::sync_services() {
   ConfigServices cs = config_services(config_, replica_);
   auto r = writer_->sync_config_services(agent_node(config_), cs.services, cs.checks);
   if (!r) return std::unexpected("cannot register the config services: " + r.error().message);
+  flush_changes();  // answer the config's services before anything else runs
   log::info("catalog", cs.services.size(), " services from config registered on node ", config_.node_name);
   return {};
 }

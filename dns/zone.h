@@ -30,7 +30,10 @@ struct NameEq {
 };
 
 // A string-keyed map split into shards that are each shared, immutable, between versions:
-// changing one key copies only that key's shard. Lookups cost one hash and one probe.
+// changing one key copies only that key's shard, once per build. A map copied from a
+// published one shares all its shards; set() copies a shard the first time it touches it and
+// then changes that private copy in place, and seal() (before publishing) makes every shard
+// shared again. Lookups cost one hash and one probe.
 template <typename V>
 class ShardedMap {
  public:
@@ -40,23 +43,33 @@ class ShardedMap {
   ShardedMap() {
     for (auto& s : shards_) s = empty_shard();
   }
+  ShardedMap(const ShardedMap& other) : shards_(other.shards_) {}  // shares; owns nothing yet
+  ShardedMap& operator=(const ShardedMap& other) {
+    shards_ = other.shards_;
+    owned_.fill(false);
+    return *this;
+  }
 
   const V* find(std::string_view key) const noexcept {
     const Shard& s = *shards_[shard_of(key)];
     auto it = s.find(key);
     return it == s.end() ? nullptr : it->second.get();
   }
-  // Sets or (with a null value) erases `key`, copying its shard.
+  // Sets or (with a null value) erases `key`.
   void set(const std::string& key, std::shared_ptr<const V> value) {
-    auto& slot = shards_[shard_of(key)];
-    auto copy = std::make_shared<Shard>(*slot);
-    if (value) (*copy)[key] = std::move(value);
-    else copy->erase(key);
-    slot = std::move(copy);
+    Shard& shard = own(shard_of(key));
+    if (value) shard[key] = std::move(value);
+    else shard.erase(key);
   }
+  // Empties the map (fresh private shards).
   void clear() {
-    for (auto& s : shards_) s = empty_shard();
+    for (size_t i = 0; i < kShards; ++i) {
+      shards_[i] = std::make_shared<Shard>();
+      owned_[i] = true;
+    }
   }
+  // Ends a build: from now on every shard may be shared with copies of this map.
+  void seal() { owned_.fill(false); }
   size_t size() const noexcept {
     size_t n = 0;
     for (const auto& s : shards_) n += s->size();
@@ -70,11 +83,19 @@ class ShardedMap {
 
  private:
   static size_t shard_of(std::string_view key) noexcept { return NameHash{}(key) % kShards; }
-  static std::shared_ptr<const Shard> empty_shard() {
-    static const auto kEmpty = std::make_shared<const Shard>();
+  Shard& own(size_t i) {
+    if (!owned_[i]) {
+      shards_[i] = std::make_shared<Shard>(*shards_[i]);
+      owned_[i] = true;
+    }
+    return *shards_[i];
+  }
+  static std::shared_ptr<Shard> empty_shard() {
+    static const auto kEmpty = std::make_shared<Shard>();  // never changed: owned_ is false
     return kEmpty;
   }
-  std::array<std::shared_ptr<const Shard>, kShards> shards_;
+  std::array<std::shared_ptr<Shard>, kShards> shards_;
+  std::array<bool, kShards> owned_{};
 };
 
 // One healthy instance, encoded for the answer path.

@@ -339,6 +339,9 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
     z->services.set(key, std::move(after));
   }
   refresh_ptr(*z, moved);
+  z->services.seal();
+  z->nodes.seal();
+  z->ptr.seal();
   current_ = z;
   return current_;
 }

@@ -12,6 +12,8 @@ packages=(
   # dnsmasq and Unbound on high loopback ports, and run getent/curl in a private network
   # namespace made with unshare and ip.
   dnsmasq-base unbound iproute2 util-linux python3
+  # bench/ (its smoke run is a ctest test): the reference servers, dnsperf and the profilers.
+  knot nsd dnsperf valgrind linux-perf procps
 )
 
 missing=()
