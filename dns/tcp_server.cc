@@ -1,5 +1,7 @@
 #include "dns/tcp_server.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/detached.hpp>
@@ -48,6 +50,17 @@ asio::awaitable<std::vector<uint8_t>> recurse(Recursor& recursor, std::span<cons
   co_return std::move(*reply);
 }
 
+// Whether a whole length-prefixed message is already in the socket's receive buffer, so
+// that reading it will not wait.
+bool next_message_buffered(tcp::socket& socket) {
+  boost::system::error_code ec;
+  size_t avail = socket.available(ec);
+  if (ec || avail < 2) return false;
+  uint8_t len[2];
+  ssize_t n = ::recv(socket.native_handle(), len, 2, MSG_PEEK | MSG_DONTWAIT);
+  return n == 2 && avail >= 2u + load_u16(len);
+}
+
 asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const SnapshotHolder<Zone>& zone,
                               TcpServer::Options options, std::shared_ptr<uint32_t> open,
                               std::shared_ptr<Counters> counters, Recursor* recursor) {
@@ -55,9 +68,19 @@ asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const Snapsho
   deadline->expires_after(options.idle_timeout);
   asio::co_spawn(socket->get_executor(), watchdog(socket, deadline), asio::detached);
   Scratch scratch(reinterpret_cast<uintptr_t>(socket.get()) * 0x9E3779B97F4A7C15ull);
-  std::vector<uint8_t> in(512), out(kMaxMessage + 2);
+  // Replies to pipelined queries collect here and go out in one write once no further
+  // complete query is waiting (fewer segments: one per batch instead of one per reply).
+  constexpr size_t kSlot = kMaxMessage + 2;
+  std::vector<uint8_t> in(512), out(2 * kSlot);
+  size_t used = 0;
   SnapshotHolder<Zone>::Reader reader(zone);
   boost::system::error_code ec;
+  auto flush = [&]() -> asio::awaitable<bool> {
+    if (used == 0) co_return true;
+    co_await asio::async_write(*socket, asio::buffer(out.data(), used), asio::redirect_error(asio::use_awaitable, ec));
+    used = 0;
+    co_return !ec;
+  };
   while (true) {
     uint8_t len_buf[2];
     co_await asio::async_read(*socket, asio::buffer(len_buf, 2), asio::redirect_error(asio::use_awaitable, ec));
@@ -67,26 +90,31 @@ asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const Snapsho
     co_await asio::async_read(*socket, asio::buffer(in.data(), len), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     const Zone& z = reader.get();
-    Result r = answer(z, in.data(), len, Transport::tcp, out.data() + 2, kMaxMessage, scratch);
+    uint8_t* slot = out.data() + used;
+    Result r = answer(z, in.data(), len, Transport::tcp, slot + 2, kMaxMessage, scratch);
     counters->count(r);
     if (r.outcome == Outcome::recurse) {
       boost::system::error_code peer_ec;
       auto peer = socket->remote_endpoint(peer_ec);
       if (recursor && !peer_ec && z.settings->allows_recursion(peer.data())) {
+        if (!co_await flush()) break;  // answer what we have before waiting upstream
+        slot = out.data();
         std::vector<uint8_t> reply = co_await recurse(*recursor, std::span<const uint8_t>(in.data(), len));
         r.size = std::min<size_t>(reply.size(), kMaxMessage);
-        std::copy(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(r.size), out.begin() + 2);
+        std::copy(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(r.size), slot + 2);
       } else {
-        r.size = write_error_reply(in.data(), len, kRcodeRefused, false, out.data() + 2, kMaxMessage);
+        r.size = write_error_reply(in.data(), len, kRcodeRefused, false, slot + 2, kMaxMessage);
       }
     }
     if (r.size == 0) break;  // a response or garbage without a header: hang up
-    store_u16(out.data(), static_cast<uint16_t>(r.size));
-    co_await asio::async_write(*socket, asio::buffer(out.data(), r.size + 2),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
+    store_u16(slot, static_cast<uint16_t>(r.size));
+    used += r.size + 2;
     deadline->expires_after(options.idle_timeout);
+    // Keep answering while the next query is already here and another reply still fits.
+    if (used <= out.size() - kSlot && next_message_buffered(*socket)) continue;
+    if (!co_await flush()) break;
   }
+  if (!ec) co_await flush();
   socket->close(ec);
   deadline->cancel();
   --*open;
