@@ -17,6 +17,7 @@ Change Replica::reset(const Range& range) {
   services_.clear();
   checks_.clear();
   by_name_.clear();
+  by_owner_.clear();
   Change ignored;
   for (const KeyValue& kv : range.kvs) apply_event(Event{Event::Kind::put, kv}, ignored);
   index_ = range.index;
@@ -79,8 +80,8 @@ void Replica::put_service(const Key& key, Service service, Change& change) {
   // Drop the old name's index entry first: a rename touches both names.
   erase_service(key, change);
   change.services.insert(service.name);
-  by_name_[service.name].insert(key);
-  services_.insert_or_assign(key, std::move(service));
+  auto stored = services_.insert_or_assign(key, std::move(service)).first;
+  by_name_[stored->second.name][key] = &stored->second;
 }
 
 void Replica::erase_service(const Key& key, Change& change) {
@@ -100,13 +101,19 @@ void Replica::put_check(const Key& key, Check check, Change& change) {
   // The old version may have belonged to another service (or been node-level).
   erase_check(key, change);
   touch(check, change);
-  checks_.insert_or_assign(key, std::move(check));
+  auto stored = checks_.insert_or_assign(key, std::move(check)).first;
+  by_owner_[Key{stored->second.node, stored->second.service_id}][stored->second.id] = &stored->second;
 }
 
 void Replica::erase_check(const Key& key, Change& change) {
   auto it = checks_.find(key);
   if (it == checks_.end()) return;
   touch(it->second, change);
+  auto owner = by_owner_.find(Key{it->second.node, it->second.service_id});
+  if (owner != by_owner_.end()) {
+    owner->second.erase(it->second.id);
+    if (owner->second.empty()) by_owner_.erase(owner);
+  }
   checks_.erase(it);
 }
 
@@ -139,7 +146,7 @@ std::vector<const Service*> Replica::instances(const std::string& name) const {
   auto named = by_name_.find(name);
   if (named == by_name_.end()) return out;
   out.reserve(named->second.size());
-  for (const Key& key : named->second) out.push_back(&services_.at(key));
+  for (const auto& [key, service] : named->second) out.push_back(service);
   return out;
 }
 
@@ -161,17 +168,17 @@ std::set<std::string> Replica::services_on_node(const std::string& node) const {
 std::vector<const Check*> Replica::service_checks(const std::string& node, const std::string& service_id) const {
   std::vector<const Check*> out;
   if (service_id.empty()) return out;  // node-level checks are node_checks()
-  for (auto it = checks_.lower_bound(Key{node, ""}); it != checks_.end() && it->first.first == node; ++it) {
-    if (it->second.service_id == service_id) out.push_back(&it->second);
-  }
+  auto owner = by_owner_.find(Key{node, service_id});
+  if (owner == by_owner_.end()) return out;
+  for (const auto& [id, check] : owner->second) out.push_back(check);
   return out;
 }
 
 std::vector<const Check*> Replica::node_checks(const std::string& node) const {
   std::vector<const Check*> out;
-  for (auto it = checks_.lower_bound(Key{node, ""}); it != checks_.end() && it->first.first == node; ++it) {
-    if (it->second.service_id.empty()) out.push_back(&it->second);
-  }
+  auto owner = by_owner_.find(Key{node, std::string()});
+  if (owner == by_owner_.end()) return out;
+  for (const auto& [id, check] : owner->second) out.push_back(check);
   return out;
 }
 

@@ -92,7 +92,13 @@ class Replica {
   std::map<std::pair<std::string, std::string>, Service> services_;
   std::map<std::pair<std::string, std::string>, Check> checks_;
   // Secondary indexes kept in step with the maps above.
-  std::map<std::string, std::set<std::pair<std::string, std::string>>> by_name_;  // name -> (node, id)
+  // name -> (node, id) -> the instance in services_ (map nodes are stable, so the pointer
+  // lives as long as the entry; both are erased together).
+  std::map<std::string, std::map<std::pair<std::string, std::string>, const Service*>> by_name_;
+  // (node, service_id) -> check id -> the check in checks_; service_id "" holds the node's
+  // node-level checks. Keeps an instance's health lookup independent of how many checks its
+  // node has.
+  std::map<std::pair<std::string, std::string>, std::map<std::string, const Check*>> by_owner_;
 };
 
 }  // namespace beacon::catalog
