@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "tests/catalog/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace beacon::catalog {
 namespace {

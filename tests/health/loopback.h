@@ -2,6 +2,8 @@
 // 127.0.0.1 with a port chosen by the kernel; nothing leaves the machine.
 #pragma once
 
+#include "tests/support/temp_dir.h"
+
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp needs it
 
 #include <boost/asio/co_spawn.hpp>
@@ -127,22 +129,6 @@ inline uint16_t closed_udp_port(asio::io_context& io) {
   return s.local_endpoint().port();
 }
 
-// A temporary directory removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "beacon-health-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using beacon::test::TempDir;  // the shared one (tests/support/temp_dir.h)
 
 }  // namespace beacon::health::test
