@@ -108,6 +108,25 @@ struct AclConfig {
   std::vector<AclToken> tokens;
 };
 
+// `[store]`: where the catalog lives. The embedded SQLite store is the default; "etcd" shares
+// one catalog between agents through an etcd (3.4+) cluster.
+struct StoreConfig {
+  std::string backend = "embedded";           // "embedded" | "etcd"
+  std::vector<std::string> etcd_endpoints;    // "http://host:port" or "https://host:port"; required for etcd
+  std::string etcd_prefix = "beacon/";        // key prefix; ends with '/'
+  std::string ca_file, cert_file, key_file;   // TLS to etcd (https endpoints); cert and key go together
+  std::string username, password;             // etcd authentication; both or neither; password never logged
+  Duration lease_ttl{10'000};                 // the agent's liveness lease; at least 2s
+  Duration request_timeout{3'000};            // one etcd request (a write's reply waits at most this)
+};
+
+// One `[[datacenters]]` entry: another datacenter whose catalog this agent follows read-only.
+struct DatacenterConfig {
+  std::string name;                           // required, not this agent's datacenter, unique
+  std::vector<std::string> etcd_endpoints;    // required
+  std::string etcd_prefix = "beacon/";        // ends with '/'
+};
+
 struct PortsConfig {
   int dns = 8600;   // 0: pick a free port (reported in the log); -1: DNS off
   int http = 8500;  // -1: HTTP off
@@ -129,6 +148,8 @@ struct Config {
   DnsConfig dns_config;
   AclConfig acl;
   std::vector<ServiceConfig> services;
+  StoreConfig store;
+  std::vector<DatacenterConfig> datacenters;
   bool dev = false;  // in-memory store; set by `--dev`, not by files
 };
 
