@@ -109,21 +109,27 @@ struct AclConfig {
 };
 
 // `[store]`: where the catalog lives. The embedded SQLite store is the default; "etcd" shares
-// one catalog between agents through an etcd (3.4+) cluster.
+// one catalog between agents through an etcd (3.4+) cluster. Every value is validated whatever
+// the backend (see config/README.md); with "embedded" the etcd keys are simply unused.
 struct StoreConfig {
   std::string backend = "embedded";           // "embedded" | "etcd"
-  std::vector<std::string> etcd_endpoints;    // "http://host:port" or "https://host:port"; required for etcd
-  std::string etcd_prefix = "beacon/";        // key prefix; ends with '/'
-  std::string ca_file, cert_file, key_file;   // TLS to etcd (https endpoints); cert and key go together
+  // Normalised "http://host:port" or "https://host:port" (lower case, canonical IPv6, no
+  // trailing '/'), no repeats; required and non-empty for etcd.
+  std::vector<std::string> etcd_endpoints;
+  std::string etcd_prefix = "beacon/";        // key prefix; ends with '/', never starts with '/'
+  // TLS to etcd: readable files, used only with https endpoints (at least one is required
+  // when any is set); cert and key go together; no ca_file: the system trust store.
+  std::string ca_file, cert_file, key_file;
   std::string username, password;             // etcd authentication; both or neither; password never logged
-  Duration lease_ttl{10'000};                 // the agent's liveness lease; at least 2s
-  Duration request_timeout{3'000};            // one etcd request (a write's reply waits at most this)
+  Duration lease_ttl{10'000};                 // the agent's liveness lease; 2s..1h
+  Duration request_timeout{3'000};            // one etcd request (a write's reply waits at most this); 100ms..60s, < lease_ttl
 };
 
 // One `[[datacenters]]` entry: another datacenter whose catalog this agent follows read-only.
+// Only with store.backend = "etcd".
 struct DatacenterConfig {
-  std::string name;                           // required, not this agent's datacenter, unique
-  std::vector<std::string> etcd_endpoints;    // required
+  std::string name;                           // required, one DNS label, lower case, not this agent's datacenter, unique
+  std::vector<std::string> etcd_endpoints;    // required, non-empty; normalised like StoreConfig's
   std::string etcd_prefix = "beacon/";        // ends with '/'
 };
 

@@ -1,9 +1,10 @@
-// decode_document: the agent-level keys, `[ports]` and `[dns_config]`.
+// decode_document: the agent-level keys, `[ports]` and `[dns_config]` (`[acl]`, `[[services]]`,
+// `[store]` and `[[datacenters]]` have their own files).
 //
 // Each key is decoded by a handler that validates the value and stores it; a key that is
 // absent leaves the current value (a default or an earlier file's) alone. That is what makes
 // the merge rules fall out: scalars and arrays are replaced, `node_meta` and
-// `dns_config.service_ttl` merge key by key, `[[services]]` append.
+// `dns_config.service_ttl` merge key by key, `[[services]]` and `[[datacenters]]` append.
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -45,6 +46,11 @@ std::expected<std::string, std::string> label_value(const std::string& text) {
     return std::unexpected("\"" + text + "\" must be 1..63 characters of [A-Za-z0-9-]");
   }
   return text;
+}
+
+// Consul stores datacenter names in lower case.
+std::expected<std::string, std::string> datacenter_value(const std::string& text) {
+  return normalize_datacenter(text);
 }
 
 std::expected<std::string, std::string> log_level_value(const std::string& text) {
@@ -219,18 +225,7 @@ std::expected<void, Error> decode_document(const Fields& f, const toml::table& r
           state.node_name_set = true;
           return checked_string(f, c.node_name, label_value)(n, key);
         }},
-       {"datacenter",
-        checked_string(f, c.datacenter,
-                       [](const std::string& text) -> std::expected<std::string, std::string> {
-                         auto label = label_value(text);
-                         if (!label) return label;
-                         // Consul stores datacenter names in lower case.
-                         std::string lower = *label;
-                         for (char& ch : lower) {
-                           ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                         }
-                         return lower;
-                       })},
+       {"datacenter", checked_string(f, c.datacenter, datacenter_value)},
        {"domain", checked_string(f, c.domain, domain_value)},
        {"alt_domain",
         [&](const toml::node& n, const std::string& key) -> Result {
@@ -265,7 +260,11 @@ std::expected<void, Error> decode_document(const Fields& f, const toml::table& r
        {"acl",
         [&](const toml::node& n, const std::string& key) { return decode_acl(f, n, key, c.acl); }},
        {"services",
-        [&](const toml::node& n, const std::string&) { return decode_services(f, n, state); }}});
+        [&](const toml::node& n, const std::string&) { return decode_services(f, n, state); }},
+       {"store", [&](const toml::node& n, const std::string&) { return decode_store(f, n, state); }},
+       {"datacenters", [&](const toml::node& n, const std::string&) {
+          return decode_datacenters(f, n, state);
+        }}});
 }
 
 }  // namespace beacon::config::detail

@@ -1,9 +1,10 @@
 // Loading and validating configuration files.
 //
 // Files are TOML with Consul's option names. Several files merge in the order given: scalar
-// keys from a later file override earlier ones, tables (`node_meta`, `[dns_config]`) merge
-// key by key, and `[[services]]` entries accumulate. Arrays (`recursors`,
-// `recursion_allowed_from`, `tags`, ...) count as scalars: a later file replaces them whole.
+// keys from a later file override earlier ones, tables (`node_meta`, `[dns_config]`,
+// `[store]`) merge key by key, and `[[services]]` and `[[datacenters]]` entries accumulate.
+// Arrays (`recursors`, `recursion_allowed_from`, `tags`, `etcd_endpoints`, ...) count as
+// scalars: a later file replaces them whole.
 // `dns_config.service_ttl` merges like a table: a name set again keeps its place in the
 // order and takes the new value. Unknown keys at any level are errors. Every failure is
 // reported as one line "FILE:LINE:COL: KEY: what is wrong". Functions here are pure (apart
@@ -34,9 +35,11 @@ std::expected<Duration, Error> parse_duration(std::string_view text);
 // names as Consul derives them), or the first error found. A file that cannot be read gives
 // "FILE: cannot read: reason"; a TOML syntax error "FILE:LINE:COL: TOML syntax error: ...".
 // Checks that span files (duplicate service or check IDs, script checks without
-// `enable_local_script_checks = true`, alt_domain equal to domain) run after the last file
-// and name the file and line of the offending entry. `data_dir` is NOT required here: it is
-// left empty when no file sets it; see check_data_dir(). `dev` is always false.
+// `enable_local_script_checks = true`, alt_domain equal to domain, `[store]` keys that must go
+// together, `[[datacenters]]` names and backend) run after the last file and name the file and
+// line of the offending entry. TLS files named in `[store]` must be readable ("cannot read
+// FILE: reason"); the etcd password never appears in a message. `data_dir` is NOT required
+// here: it is left empty when no file sets it; see check_data_dir(). `dev` is always false.
 // REQUIRES: files is not empty.
 std::expected<Config, Error> load_files(const std::vector<std::string>& files);
 

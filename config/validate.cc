@@ -92,6 +92,34 @@ bool is_dns_label(std::string_view text) {
   return true;
 }
 
+std::expected<std::string, std::string> normalize_datacenter(std::string_view text) {
+  if (!is_dns_label(text)) {
+    return std::unexpected("\"" + std::string(text) + "\" must be 1..63 characters of [A-Za-z0-9-]");
+  }
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+bool is_host_name(std::string_view text) {
+  if (text.empty() || text.size() > 253) return false;
+  std::string_view last;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto dot = text.find('.', start);
+    if (dot == std::string_view::npos) dot = text.size();
+    std::string_view label = text.substr(start, dot - start);
+    if (!is_dns_label(label) || label.front() == '-' || label.back() == '-') return false;
+    last = label;
+    start = dot + 1;
+  }
+  // "10.0.0.256" is a mistyped address, not a name.
+  for (char c : last) {
+    if (c < '0' || c > '9') return true;
+  }
+  return false;
+}
+
 bool is_ip_literal(std::string_view text) { return is_ipv4(text) || is_ipv6(text); }
 
 std::expected<std::string, std::string> normalize_cidr(std::string_view text) {
@@ -165,6 +193,70 @@ std::expected<void, std::string> check_host_port(std::string_view text, bool all
     return std::unexpected(std::string("write an IPv6 host as \"[addr]:port\""));
   }
   if (!parse_port(port)) return std::unexpected(std::string("port must be 1..65535"));
+  return {};
+}
+
+std::expected<std::string, std::string> normalize_etcd_endpoint(std::string_view text) {
+  const std::string form = "must be \"http://HOST:PORT\" or \"https://HOST:PORT\"";
+  auto sep = text.find("://");
+  if (sep == std::string_view::npos) return std::unexpected(form);
+  std::string scheme(text.substr(0, sep));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return std::unexpected(form);
+  std::string_view rest = text.substr(sep + 3);
+  // Checked first and without quoting anything: user info may hold a password.
+  if (rest.find('@') != std::string_view::npos) {
+    return std::unexpected(std::string("must not hold user info (\"user:password@\")"));
+  }
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.find_first_of("/?#") != std::string_view::npos) {
+    return std::unexpected(std::string("nothing may follow the port but one '/'"));
+  }
+  if (rest.starts_with('[') && rest.find(']') == std::string_view::npos) {
+    return std::unexpected(std::string("an IPv6 host is written \"[addr]:port\""));
+  }
+  std::string_view host, port;
+  bool bracketed = false;
+  if (!split_host_port(rest, host, port, bracketed)) {
+    return std::unexpected(form + " (the port is required)");
+  }
+  if (host.empty()) return std::unexpected(form + " (the host is missing)");
+  std::string host_out;
+  if (bracketed) {
+    std::string s(host);
+    in6_addr addr{};
+    if (inet_pton(AF_INET6, s.c_str(), &addr) != 1) {
+      return std::unexpected("\"" + s + "\" is not an IPv6 address");
+    }
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET6, &addr, buf, sizeof buf);
+    host_out = "[" + std::string(buf) + "]";
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::unexpected(std::string("write an IPv6 host as \"[addr]:port\""));
+  } else if (is_ipv4(host)) {
+    host_out = std::string(host);
+  } else if (is_host_name(host)) {
+    host_out = std::string(host);
+    for (char& c : host_out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  } else {
+    return std::unexpected("\"" + std::string(host) + "\" is not an IP address or host name");
+  }
+  if (!parse_port(port)) return std::unexpected(std::string("port must be 1..65535"));
+  unsigned port_value = 0;
+  std::from_chars(port.data(), port.data() + port.size(), port_value);
+  return scheme + "://" + host_out + ":" + std::to_string(port_value);
+}
+
+std::expected<void, std::string> check_etcd_prefix(std::string_view text) {
+  if (text.empty()) return std::unexpected(std::string("must not be empty"));
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return std::unexpected(std::string("must not hold whitespace or control characters"));
+    }
+  }
+  if (text.front() == '/') return std::unexpected(std::string("must not start with '/'"));
+  if (text.back() != '/') return std::unexpected(std::string("must end with '/'"));
   return {};
 }
 
