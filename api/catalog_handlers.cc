@@ -171,7 +171,9 @@ Response catalog_node(Env& env, const Request& req) {
 }
 
 Response catalog_datacenters(Env& env, const Request& req) {
-  return json_body(encode_strings({env.config().datacenter}, req.has("pretty")));
+  std::vector<std::string> names{env.config().datacenter};
+  for (const auto& dc : env.config().datacenters) names.push_back(dc.name);
+  return json_body(encode_strings(names, req.has("pretty")));
 }
 
 }  // namespace

@@ -173,6 +173,7 @@ Response store_error(const catalog::Error& error) {
   switch (error.code) {
     case catalog::Error::Code::invalid: return text_error(400, error.message);
     case catalog::Error::Code::not_found: return text_error(404, error.message);
+    case catalog::Error::Code::unavailable: return text_error(503, error.message);
     default: return text_error(500, error.message);
   }
 }

@@ -33,9 +33,12 @@ struct Core {
   bool stopped = false;
 };
 
-void add_common_headers(Response& r) {
-  r.set_header("X-Consul-KnownLeader", "true");
-  r.set_header("X-Consul-LastContact", "0");
+// Staleness, as Consul reports it: whether the catalog store is reachable now and how long
+// ago it last answered (always "true" and 0 with the embedded store).
+void add_common_headers(Response& r, const catalog::Store& store) {
+  catalog::Contact c = store.contact();
+  r.set_header("X-Consul-KnownLeader", c.known_leader ? "true" : "false");
+  r.set_header("X-Consul-LastContact", std::to_string(c.last_contact_ms));
   r.set_header("X-Consul-Effective-Consistency", "leader");
 }
 
@@ -99,7 +102,8 @@ asio::awaitable<Response> respond(std::shared_ptr<Core> core, Request request) {
     r.commit.clear();
     if (!written) {
       log::error("http", request.method, " ", request.path, ": the write failed: ", written.error().message);
-      r = text_error(500, "Storage error: " + written.error().message);
+      r = text_error(written.error().code == catalog::Error::Code::unavailable ? 503 : 500,
+                     "Storage error: " + written.error().message);
     }
   }
   if (part) r.set_header("X-Consul-Index", std::to_string(core->blocking.index(*part)));
@@ -111,11 +115,11 @@ asio::awaitable<Response> dispatch(std::weak_ptr<Core> weak, Request request) {
   std::shared_ptr<Core> core = weak.lock();
   Response r;
   if (core) {
-    r = co_await respond(std::move(core), std::move(request));
+    r = co_await respond(core, std::move(request));
+    add_common_headers(r, core->ctx.writer.store());
   } else {
     r = text_error(503, "Server is shutting down");
   }
-  add_common_headers(r);
   log::debug("http", method, " ", path, " ", r.status);
   co_return r;
 }

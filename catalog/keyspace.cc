@@ -14,6 +14,7 @@ namespace {
 constexpr std::string_view kNodes = "nodes/";
 constexpr std::string_view kServices = "services/";
 constexpr std::string_view kChecks = "checks/";
+constexpr std::string_view kAlive = "alive/";
 
 void append_escaped(std::string& out, std::string_view segment) {
   for (char c : segment) {
@@ -109,12 +110,20 @@ std::string Keyspace::check_key(std::string_view node, std::string_view check_id
   return out;
 }
 
+std::string Keyspace::alive_key(std::string_view node) const {
+  std::string out = dc_prefix();
+  out += kAlive;
+  append_escaped(out, node);
+  return out;
+}
+
 std::optional<Keyspace::Parsed> Keyspace::parse(std::string_view key) const {
   if (!consume(key, dc_prefix())) return std::nullopt;
-  if (consume(key, kNodes)) {
+  for (auto [segment, kind] : {std::pair{kNodes, Parsed::Kind::node}, std::pair{kAlive, Parsed::Kind::alive}}) {
+    if (!consume(key, segment)) continue;
     auto node = unescape(key);
     if (!node) return std::nullopt;
-    return Parsed{Parsed::Kind::node, std::move(*node), {}};
+    return Parsed{kind, std::move(*node), {}};
   }
   Parsed::Kind kind;
   if (consume(key, kServices)) {

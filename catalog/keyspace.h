@@ -4,6 +4,7 @@
 //   <prefix><dc>/nodes/<node>                  Node JSON
 //   <prefix><dc>/services/<node>/<service-id>  Service JSON
 //   <prefix><dc>/checks/<node>/<check-id>      Check JSON
+//   <prefix><dc>/alive/<node>                  the node's agent is alive (etcd: held by its lease)
 // with the default prefix "beacon/". Path segments are escaped so that any node name or ID
 // is one segment: '%' becomes "%25" and '/' becomes "%2F"; nothing else is escaped, so keys
 // stay readable in `etcdctl get --prefix beacon/`. create/modify indexes are not part of the
@@ -34,12 +35,13 @@ class Keyspace {
   std::string services_of_node_prefix(std::string_view node) const;  // ".../services/<node>/"
   std::string check_key(std::string_view node, std::string_view check_id) const;
   std::string checks_of_node_prefix(std::string_view node) const;    // ".../checks/<node>/"
+  std::string alive_key(std::string_view node) const;
 
   struct Parsed {
-    enum class Kind { node, service, check };
+    enum class Kind { node, service, check, alive };
     Kind kind;
     std::string node;
-    std::string id;  // service or check ID; empty for nodes
+    std::string id;  // service or check ID; empty for nodes and alive keys
   };
   // Decodes a key of this keyspace's datacenter. nullopt for keys outside it or malformed.
   std::optional<Parsed> parse(std::string_view key) const;

@@ -18,6 +18,8 @@ Change Replica::reset(const Range& range) {
   checks_.clear();
   by_name_.clear();
   by_owner_.clear();
+  alive_.clear();
+  agent_checks_.clear();
   Change ignored;
   for (const KeyValue& kv : range.kvs) apply_event(Event{Event::Kind::put, kv}, ignored);
   index_ = range.index;
@@ -73,7 +75,39 @@ void Replica::apply_event(const Event& event, Change& change) {
       }
       return;
     }
+    case Keyspace::Parsed::Kind::alive: {
+      bool was = alive_.contains(parsed->node);
+      if (put) {
+        alive_.insert(parsed->node);
+      } else {
+        alive_.erase(parsed->node);
+      }
+      if (was != put) {
+        change.nodes.insert(parsed->node);
+        refresh_agent_check(parsed->node);
+      }
+      return;
+    }
   }
+}
+
+void Replica::refresh_agent_check(const std::string& node) {
+  auto it = checks_.find(Key{node, std::string(kAgentCheckId)});
+  if (it == checks_.end()) return;
+  auto stored = agent_checks_.find(node);
+  if (stored == agent_checks_.end()) return;
+  if (!liveness_ || alive_.contains(node)) {
+    it->second.status = stored->second.first;
+    it->second.output = stored->second.second;
+  } else {
+    it->second.status = Health::critical;
+    it->second.output = "Agent not alive: its etcd lease expired (the agent stopped or lost etcd)";
+  }
+}
+
+void Replica::set_liveness(bool on) {
+  liveness_ = on;
+  for (const auto& [node, stored] : agent_checks_) refresh_agent_check(node);
 }
 
 void Replica::put_service(const Key& key, Service service, Change& change) {
@@ -103,6 +137,10 @@ void Replica::put_check(const Key& key, Check check, Change& change) {
   touch(check, change);
   auto stored = checks_.insert_or_assign(key, std::move(check)).first;
   by_owner_[Key{stored->second.node, stored->second.service_id}][stored->second.id] = &stored->second;
+  if (key.second == kAgentCheckId && stored->second.service_id.empty()) {
+    agent_checks_[key.first] = {stored->second.status, stored->second.output};
+    refresh_agent_check(key.first);
+  }
 }
 
 void Replica::erase_check(const Key& key, Change& change) {
@@ -114,6 +152,7 @@ void Replica::erase_check(const Key& key, Change& change) {
     owner->second.erase(it->second.id);
     if (owner->second.empty()) by_owner_.erase(owner);
   }
+  if (key.second == kAgentCheckId) agent_checks_.erase(key.first);
   checks_.erase(it);
 }
 

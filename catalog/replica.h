@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,9 +28,19 @@ struct Change {
   bool empty() const { return !all && services.empty() && nodes.empty(); }
 };
 
+// The ID of the node-level check an agent in etcd mode keeps for its own node (Consul's name).
+inline constexpr std::string_view kAgentCheckId = "serfHealth";
+
 class Replica {
  public:
   explicit Replica(Keyspace keyspace);
+
+  // Node liveness (etcd mode): when on, a node's `serfHealth` check reads critical while the
+  // node has no alive key (its agent's lease expired), whatever status is stored, so the
+  // node's instances leave DNS answers; they return with the key. Nodes without that check
+  // (registered through /v1/catalog/register, with no agent) are not affected. Off by default.
+  void set_liveness(bool on);
+  bool alive(const std::string& node) const { return alive_.contains(node); }
 
   // Replaces the whole state with `range`. Keys outside the keyspace are ignored; values that
   // do not decode are skipped and counted in decode_errors(). Returns Change{all = true}.
@@ -84,6 +95,8 @@ class Replica {
   void erase_check(const Key& key, Change& change);
   // Records the service (or, for a node-level check, the node) that `check` bears on.
   void touch(const Check& check, Change& change) const;
+  // Sets the node's serfHealth check to its stored status, or critical when it is not alive.
+  void refresh_agent_check(const std::string& node);
 
   Keyspace keyspace_;
   uint64_t index_ = 0;
@@ -99,6 +112,10 @@ class Replica {
   // node-level checks. Keeps an instance's health lookup independent of how many checks its
   // node has.
   std::map<std::pair<std::string, std::string>, std::map<std::string, const Check*>> by_owner_;
+  bool liveness_ = false;
+  std::set<std::string> alive_;  // nodes with an alive key
+  // node -> the stored status and output of its serfHealth check (checks_ holds the effective one)
+  std::map<std::string, std::pair<Health, std::string>> agent_checks_;
 };
 
 }  // namespace beacon::catalog

@@ -55,6 +55,12 @@ struct Range {
   std::vector<KeyValue> kvs;  // sorted by key
 };
 
+// How recently the store was known to be reachable (for X-Consul-KnownLeader / LastContact).
+struct Contact {
+  bool known_leader = true;    // the last exchange with the store succeeded (etcd: it had a leader)
+  uint64_t last_contact_ms = 0;  // milliseconds since the last successful exchange
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -87,6 +93,9 @@ class Store {
 
   // The index of the last successful commit (0 for an empty, new store).
   virtual uint64_t index() const = 0;
+
+  // Reachability. A local store is always reachable.
+  virtual Contact contact() const { return {}; }
 };
 
 }  // namespace beacon::catalog

@@ -10,6 +10,7 @@
 
 #include "api/server.h"
 #include "catalog/embedded_store.h"
+#include "catalog/etcd_store.h"
 #include "catalog/keyspace.h"
 #include "catalog/replica.h"
 #include "catalog/writer.h"
@@ -28,6 +29,9 @@ namespace beacon::cmd {
 namespace {
 
 constexpr const char* kKeyPrefix = "beacon/";
+
+bool etcd_mode(const config::Config& c) { return c.store.backend == "etcd"; }
+std::string key_prefix(const config::Config& c) { return etcd_mode(c) ? c.store.etcd_prefix : kKeyPrefix; }
 #ifndef BEACON_VERSION
 #define BEACON_VERSION "0.0.0"
 #endif
@@ -53,12 +57,18 @@ class Agent {
  public:
   Agent(AgentFlags flags, config::Config config)
       : flags_(std::move(flags)), config_(std::move(config)),
-        keyspace_(kKeyPrefix, config_.datacenter), replica_(keyspace_), zones_(config_) {}
+        keyspace_(key_prefix(config_), config_.datacenter), replica_(keyspace_), zones_(config_) {}
 
   int run();
 
  private:
   std::expected<void, std::string> open_store();
+  std::expected<void, std::string> open_etcd();
+  std::expected<void, std::string> open_datacenters();
+  void anti_entropy();
+  struct RemoteDc;
+  void on_remote_commit(RemoteDc& dc, uint64_t index, const std::vector<catalog::Event>& events);
+  catalog::EtcdStore::Options etcd_options(const std::vector<std::string>& endpoints) const;
   std::expected<void, std::string> open_dns();
   std::expected<void, std::string> open_health();
   std::expected<void, std::string> open_http();
@@ -89,12 +99,121 @@ class Agent {
   std::unique_ptr<LocalChecks> local_checks_;
   std::unique_ptr<api::Server> http_;
   std::unique_ptr<boost::asio::signal_set> signals_;
+  // Another datacenter, followed read-only from its own etcd (or prefix): its replica and zone.
+  struct RemoteDc {
+    RemoteDc(const config::Config& c, const config::DatacenterConfig& dc)
+        : name(dc.name), keyspace(dc.etcd_prefix, dc.name), replica(keyspace), zones(with_dc(c, dc.name)) {}
+    static config::Config with_dc(config::Config c, const std::string& dc) {
+      c.datacenter = dc;
+      return c;
+    }
+    std::string name;
+    catalog::Keyspace keyspace;
+    catalog::Replica replica;
+    dns::ZoneBuilder zones;
+    std::shared_ptr<const dns::Zone> zone;
+    std::unique_ptr<catalog::EtcdStore> store;
+  };
+  std::vector<std::unique_ptr<RemoteDc>> remote_;
   catalog::Change pending_;  // what commits changed since the last flush
   uint64_t pending_index_ = 0;
   bool flush_scheduled_ = false;
 };
 
+catalog::EtcdStore::Options Agent::etcd_options(const std::vector<std::string>& endpoints) const {
+  const config::StoreConfig& sc = config_.store;
+  catalog::EtcdStore::Options o;
+  o.endpoints = endpoints;
+  o.ca_file = sc.ca_file;
+  o.cert_file = sc.cert_file;
+  o.key_file = sc.key_file;
+  o.username = sc.username;
+  o.password = sc.password;
+  o.request_timeout = sc.request_timeout;
+  o.lease_ttl = sc.lease_ttl;
+  return o;
+}
+
+// Other datacenters: a read-only replica each, fed by its etcd, whose zone answers
+// "<name>.service.<dc>.<domain>" here. Not waited for: they fill in when their etcd answers.
+std::expected<void, std::string> Agent::open_datacenters() {
+  for (const config::DatacenterConfig& dc : config_.datacenters) {
+    auto r = std::make_unique<RemoteDc>(config_, dc);
+    catalog::EtcdStore::Options o = etcd_options(dc.etcd_endpoints);
+    o.watch_prefix = r->keyspace.dc_prefix();
+    o.read_only = true;
+    o.name = "etcd of " + dc.name;
+    r->replica.set_liveness(true);
+    r->store = std::make_unique<catalog::EtcdStore>(
+        std::move(o), [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
+    RemoteDc* raw = r.get();
+    r->store->watch([this, raw](uint64_t index, const std::vector<catalog::Event>& events) {
+      on_remote_commit(*raw, index, events);
+    });
+    log::info("catalog", "following datacenter ", dc.name, " at ", dc.etcd_endpoints.size(), " endpoints, prefix ",
+              r->keyspace.dc_prefix());
+    remote_.push_back(std::move(r));
+  }
+  return {};
+}
+
+void Agent::on_remote_commit(RemoteDc& dc, uint64_t index, const std::vector<catalog::Event>& events) {
+  catalog::Change change = dc.replica.apply(index, events);
+  if (change.empty()) return;
+  dc.zone = dc.zones.build(dc.replica, change);
+  auto zones = std::make_shared<dns::RemoteZones>();
+  for (const auto& r : remote_) {
+    if (r->zone) zones->emplace_back(r->name, r->zone);
+  }
+  zones_.set_remote(std::move(zones));
+  publish(catalog::Change{});
+}
+
+// etcd mode: the catalog is shared; this agent's writes go to etcd and every agent's replica
+// follows the cluster's watch feed (catalog/etcd_store.h).
+std::expected<void, std::string> Agent::open_etcd() {
+  const config::StoreConfig& sc = config_.store;
+  catalog::EtcdStore::Options o = etcd_options(sc.etcd_endpoints);
+  o.watch_prefix = keyspace_.dc_prefix();
+  o.liveness_key = keyspace_.alive_key(config_.node_name);
+  o.liveness_value = "{\"Node\":\"" + config_.node_name + "\",\"Address\":\"" + config_.bind_addr + "\"}";
+  auto store = std::make_unique<catalog::EtcdStore>(
+      std::move(o), [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
+  catalog::EtcdStore* etcd = store.get();
+  store_ = std::move(store);
+  writer_ = std::make_unique<catalog::Writer>(*store_, keyspace_);
+  replica_.set_liveness(true);
+  store_->watch([this](uint64_t index, const std::vector<catalog::Event>& events) { on_commit(index, events); });
+  etcd->on_resync([this] { anti_entropy(); });
+  log::info("catalog", "etcd store at ", sc.etcd_endpoints.size(), " endpoints, prefix ", keyspace_.dc_prefix());
+  if (!etcd->wait_synced(sc.request_timeout)) {
+    log::warn("catalog", "etcd is not reachable yet: starting with an empty catalog; it fills in when etcd answers");
+  }
+  flush_changes();
+  log::info("catalog", "index ", store_->index(), ", ", replica_.services().size(), " service instances");
+  return {};
+}
+
+// After etcd came back (or granted a new lease): write again what this agent owns, because
+// the catalog may have lost it (a restore, an expired lease, writes that failed while etcd
+// was away). Config services and the agent's node, then each local check whose live status
+// differs from the stored one.
+void Agent::anti_entropy() {
+  if (auto r = sync_services(); !r) {
+    log::warn("catalog", r.error(), " (retried when etcd is back)");
+    return;
+  }
+  if (!engine_) return;
+  for (const std::string& id : engine_->check_ids()) {
+    auto state = engine_->state(id);
+    const catalog::Check* stored = replica_.check(config_.node_name, id);
+    if (!state || !stored || stored->status == state->status) continue;
+    on_check_status(id, state->status, state->output);
+  }
+}
+
 std::expected<void, std::string> Agent::open_store() {
+  if (etcd_mode(config_)) return open_etcd();
   std::string path = ":memory:";
   if (!config_.dev) {
     std::error_code ec;
@@ -206,7 +325,28 @@ void Agent::publish(const catalog::Change& change) {
 std::expected<void, std::string> Agent::sync_services() {
   ConfigServices cs = config_services(config_, replica_);
   auto r = writer_->sync_config_services(agent_node(config_), cs.services, cs.checks);
-  if (!r) return std::unexpected("cannot register the config services: " + r.error().message);
+  if (!r) {
+    // With etcd, the store may be away at start; anti_entropy() registers them when it is back.
+    if (etcd_mode(config_) && r.error().code == catalog::Error::Code::unavailable) {
+      log::warn("catalog", "cannot register the config services yet: ", r.error().message);
+      return {};
+    }
+    return std::unexpected("cannot register the config services: " + r.error().message);
+  }
+  if (etcd_mode(config_)) {
+    // Consul's serfHealth: the replica reads it critical while this node's alive key is gone.
+    catalog::Check alive;
+    alive.node = config_.node_name;
+    alive.id = std::string(catalog::kAgentCheckId);
+    alive.name = "Agent Alive";
+    alive.status = catalog::Health::passing;
+    alive.output = "Agent alive and reachable";
+    const catalog::Check* stored = replica_.check(alive.node, alive.id);
+    if (!stored || stored->name != alive.name) {
+      if (auto w = writer_->register_check(alive); !w)
+        log::warn("catalog", "cannot register the agent's serfHealth check: ", w.error().message);
+    }
+  }
   flush_changes();  // answer the config's services before anything else runs
   log::info("catalog", cs.services.size(), " services from config registered on node ", config_.node_name);
   return {};
@@ -288,6 +428,17 @@ void Agent::reload() {
   if (log::parse_level(next.log_level, level)) log::set_level(level);
   config_ = std::move(next);
   zones_.configure(config_);
+  for (auto& r : remote_) {
+    r->zones.configure(RemoteDc::with_dc(config_, r->name));
+    catalog::Change all_remote;
+    all_remote.all = true;
+    r->zone = r->zones.build(r->replica, all_remote);
+  }
+  if (!remote_.empty()) {
+    auto zones = std::make_shared<dns::RemoteZones>();
+    for (const auto& r : remote_) zones->emplace_back(r->name, r->zone);
+    zones_.set_remote(std::move(zones));
+  }
   if (engine_) engine_->set_options(health_options());
   if (recursor_) {
     if (auto r = recursor_->reconfigure(recursor_options()); !r) log::error("dns", "recursors: ", r.error());
@@ -321,8 +472,8 @@ int Agent::run() {
   log::Level level;
   if (log::parse_level(config_.log_level, level)) log::set_level(level);
   signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
-  for (auto step : {&Agent::open_store, &Agent::sync_services, &Agent::open_health, &Agent::open_dns,
-                    &Agent::open_http}) {
+  for (auto step : {&Agent::open_store, &Agent::open_datacenters, &Agent::sync_services, &Agent::open_health,
+                    &Agent::open_dns, &Agent::open_http}) {
     if (auto r = (this->*step)(); !r) {
       log::error("agent", r.error());
       return 1;

@@ -22,7 +22,7 @@ constexpr size_t kOptSize = 11;
 class Responder {
  public:
   Responder(const Zone& zone, Scratch& s, const uint8_t* req, Transport t, uint8_t* out, size_t cap) noexcept
-      : zone_(zone), set_(*zone.settings), s_(s), q_(s.query), req_(req), transport_(t),
+      : zone_(zone), set_(*zone.settings), s_(s), q_(s.query), req_(req), transport_(t), out_(out), cap_(cap),
         rw_(out, cap, limit_for(t, cap), s.query.has_edns ? kOptSize : 0) {}
 
   // A reply with no records: FORMERR, NOTIMP, REFUSED, BADVERS.
@@ -83,6 +83,7 @@ class Responder {
   }
 
   Result answer_in_zone(size_t first_domain_label) noexcept;
+  Result answer_keyword(size_t kw, bool rfc2782) noexcept;  // after the locality was checked
   Result answer_service(size_t parts_end, bool rfc2782) noexcept;
   Result answer_node(size_t parts_end) noexcept;
   Result answer_addr(size_t parts_end) noexcept;
@@ -110,6 +111,8 @@ class Responder {
   Query& q_;
   const uint8_t* req_;
   Transport transport_;
+  uint8_t* out_;
+  size_t cap_;
   ResponseWriter rw_;
   std::string_view domain_;          // the domain the reply uses (wire, lower case)
   uint16_t domain_at_ = kNoPointer;  // where that domain is already written in the reply
@@ -210,8 +213,20 @@ Result Responder::answer_in_zone(size_t n) noexcept {
   if (loc == 1) dc = label(loc_begin);
   else if (loc == 2 && label(loc_begin + 1) == "dc") dc = label(loc_begin);
   else if (loc != 0) return negative(kRcodeNxDomain, Outcome::nxdomain);
-  if (!dc.empty() && dc != set_.datacenter) return negative(kRcodeNxDomain, Outcome::nxdomain);
+  if (!dc.empty() && dc != set_.datacenter) {
+    // Another datacenter this agent follows: answered from its zone, with its settings.
+    const Zone* remote = zone_.remote_zone(dc);
+    if (!remote || !remote->settings) return negative(kRcodeNxDomain, Outcome::nxdomain);
+    Responder other(*remote, s_, req_, transport_, out_, cap_);
+    other.domain_ = domain_;
+    other.domain_at_ = domain_at_;
+    other.start(true, true);
+    return other.answer_keyword(kw, rfc2782);
+  }
+  return answer_keyword(kw, rfc2782);
+}
 
+Result Responder::answer_keyword(size_t kw, bool rfc2782) noexcept {
   std::string_view keyword = rfc2782 ? std::string_view("service") : label(kw);
   if (keyword == "service") return answer_service(kw, rfc2782);
   if (keyword == "node") return answer_node(kw);

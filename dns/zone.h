@@ -180,12 +180,25 @@ struct ZoneSettings {
   bool allows_recursion(const void* peer) const noexcept;
 };
 
+struct Zone;
+// The zones of other datacenters (lower-case name, zone), followed read-only.
+using RemoteZones = std::vector<std::pair<std::string, std::shared_ptr<const Zone>>>;
+
 struct Zone {
   std::shared_ptr<const ZoneSettings> settings;
   uint32_t serial = 1;
   ShardedMap<ServiceEntry> services;  // key: lower-case service name
   ShardedMap<NodeEntry> nodes;        // key: lower-case node name
   ShardedMap<PtrEntry> ptr;           // key: address bytes (4 or 16)
+  std::shared_ptr<const RemoteZones> remote;  // "<name>.service.<dc>" for another dc; may be null
+
+  // The zone of datacenter `dc` (lower case) when it is another one this agent follows.
+  const Zone* remote_zone(std::string_view dc) const noexcept {
+    if (!remote) return nullptr;
+    for (const auto& [name, zone] : *remote)
+      if (name == dc) return zone.get();
+    return nullptr;
+  }
 };
 
 }  // namespace beacon::dns

@@ -273,6 +273,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
   full_next_ = false;
   auto z = std::make_shared<Zone>(*current_);
   z->settings = settings_;
+  z->remote = remote_;
   z->serial = static_cast<uint32_t>(std::max<uint64_t>(replica.index(), 1));
 
   std::set<std::string> services;

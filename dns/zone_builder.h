@@ -34,6 +34,9 @@ class ZoneBuilder {
   // is not an IP literal is left out of answers.
   std::shared_ptr<const Zone> build(const catalog::Replica& replica, const catalog::Change& change);
 
+  // The other datacenters' zones, placed in every Zone built from now on.
+  void set_remote(std::shared_ptr<const RemoteZones> remote) { remote_ = std::move(remote); }
+
   // The most recent Zone (an empty one before the first build).
   std::shared_ptr<const Zone> current() const { return current_; }
 
@@ -68,6 +71,7 @@ class ZoneBuilder {
   double protect_threshold_ = 0;
   bool full_next_ = true;
   std::shared_ptr<const Zone> current_;
+  std::shared_ptr<const RemoteZones> remote_;
   std::vector<std::pair<std::string, bool>> transitions_;
 };
 

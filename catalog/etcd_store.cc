@@ -1,0 +1,571 @@
+// EtcdStore (catalog/etcd_store.h): the catalog in etcd, through its JSON gateway.
+#include "catalog/etcd_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "catalog/etcd_client.h"
+#include "log/log.h"
+
+namespace beacon::catalog {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr milliseconds kBackoffMin{100};
+constexpr milliseconds kBackoffMax{2000};
+constexpr int kTxnAttempts = 5;
+
+// The gateway sends 64-bit integers as strings and omits zero values.
+int64_t int_field(const json& obj, const char* name) {
+  if (!obj.is_object()) return 0;
+  auto it = obj.find(name);
+  if (it == obj.end()) return 0;
+  if (it->is_string()) {
+    try {
+      return std::stoll(it->get<std::string>());
+    } catch (...) {
+      return 0;
+    }
+  }
+  if (it->is_number_integer()) return it->get<int64_t>();
+  return 0;
+}
+
+bool bool_field(const json& obj, const char* name) {
+  if (!obj.is_object()) return false;
+  auto it = obj.find(name);
+  return it != obj.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string str_field(const json& obj, const char* name) {
+  if (!obj.is_object()) return {};
+  auto it = obj.find(name);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Error corrupt(std::string message) { return Error{Error::Code::corrupt, std::move(message)}; }
+
+std::expected<json, Error> parse_reply(const std::string& body) {
+  auto doc = json::parse(body, nullptr, false);
+  if (!doc.is_object()) return std::unexpected(corrupt("etcd sent a reply that is not a JSON object"));
+  return doc;
+}
+
+std::expected<KeyValue, Error> decode_kv(const json& kv) {
+  auto key = etcd::base64_decode(str_field(kv, "key"));
+  if (!key) return std::unexpected(key.error());
+  auto value = etcd::base64_decode(str_field(kv, "value"));
+  if (!value) return std::unexpected(value.error());
+  return KeyValue{std::move(*key), std::move(*value), uint64_t(int_field(kv, "create_revision")),
+                  uint64_t(int_field(kv, "mod_revision"))};
+}
+
+json range_request(std::string_view prefix, bool keys_only) {
+  json req = {{"key", etcd::base64_encode(prefix)}, {"range_end", etcd::base64_encode(etcd::prefix_end(prefix))}};
+  if (keys_only) req["keys_only"] = true;
+  return req;
+}
+
+}  // namespace
+
+struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
+  Options options;
+  Post post;
+  etcd::Client control;  // commit() and range(), on the control thread
+  etcd::Client feed_client;
+  etcd::Client lease_client;
+  std::thread feed_thread, lease_thread;
+  std::atomic<bool> stopping{false};
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<uint64_t, std::vector<Event>>> queue;  // revisions the feed has read
+  uint64_t fed_rev = 0;
+  bool synced = false;
+
+  // Reachability, written by every thread.
+  std::atomic<int64_t> last_contact_ns{0};
+  std::atomic<bool> feed_up{false};
+  std::atomic<bool> lease_ok{true};
+  std::mutex error_mu;
+  std::string last_error;
+
+  // Control thread only.
+  std::vector<Watcher> watchers;
+  std::vector<std::function<void()>> resync_fns;
+  uint64_t delivered = 0;
+  Clock::time_point last_probe{};
+  bool wake = false;  // under mu: cut the feed's backoff short (a write got through)
+
+  // Feed thread only: every key under the prefix with its mod revision.
+  std::unordered_map<std::string, uint64_t> known;
+  uint64_t feed_rev = 0;
+
+  explicit Impl(Options o, Post p)
+      : options(std::move(o)), post(std::move(p)), control(client_options()), feed_client(client_options()),
+        lease_client(client_options()) {}
+
+  etcd::ClientOptions client_options() const {
+    return etcd::ClientOptions{options.endpoints, options.ca_file, options.cert_file, options.key_file,
+                               options.username, options.password, options.request_timeout};
+  }
+
+  void touch_contact() {
+    last_contact_ns.store(Clock::now().time_since_epoch().count());
+  }
+
+  void set_error(const std::string& message) {
+    std::lock_guard lock(error_mu);
+    last_error = message;
+  }
+  std::string error_text() {
+    std::lock_guard lock(error_mu);
+    return last_error;
+  }
+
+  // Feed thread: hands a batch to the control thread.
+  void enqueue(uint64_t rev, std::vector<Event> events) {
+    {
+      std::lock_guard lock(mu);
+      fed_rev = std::max(fed_rev, rev);
+      synced = true;
+      queue.emplace_back(rev, std::move(events));
+    }
+    cv.notify_all();
+    post([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->drain();
+    });
+  }
+
+  // Control thread: delivers every queued batch to the watchers, in order.
+  void drain() {
+    std::deque<std::pair<uint64_t, std::vector<Event>>> batches;
+    {
+      std::lock_guard lock(mu);
+      batches.swap(queue);
+    }
+    for (auto& [rev, events] : batches) {
+      if (rev < delivered && events.empty()) continue;
+      delivered = std::max(delivered, rev);
+      if (events.empty()) continue;
+      for (auto& w : watchers) w(rev, events);
+    }
+  }
+
+  void resync() {
+    for (auto& fn : resync_fns) fn();
+  }
+
+  void went_up(uint64_t rev, bool first) {
+    touch_contact();
+    if (feed_up.exchange(true)) return;
+    if (first) {
+      log::info("catalog", options.name, " connected (", feed_client.endpoint(), "), revision ", rev);
+    } else {
+      log::warn("catalog", options.name, " reachable again (", feed_client.endpoint(), "), revision ", rev);
+    }
+    post([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->resync();
+    });
+  }
+
+  void went_down(const Error& e) {
+    set_error(e.message);
+    if (feed_up.exchange(false)) {
+      log::error("catalog", options.name, " unreachable: ", e.message, "; serving the last catalog");
+    }
+  }
+
+  void sleep_for(milliseconds d) {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, d, [&] { return stopping.load() || wake; });
+    wake = false;
+  }
+
+  // Feed thread: reads the whole prefix and queues the difference from what it knew.
+  std::expected<void, Error> full_read() {
+    auto reply = feed_client.call("/v3/kv/range", range_request(options.watch_prefix, false).dump());
+    if (!reply) return std::unexpected(reply.error());
+    auto doc = parse_reply(*reply);
+    if (!doc) return std::unexpected(doc.error());
+    uint64_t rev = uint64_t(int_field((*doc)["header"], "revision"));
+    std::unordered_map<std::string, uint64_t> now;
+    std::vector<Event> events;
+    if (doc->contains("kvs") && (*doc)["kvs"].is_array()) {
+      for (const auto& item : (*doc)["kvs"]) {
+        auto kv = decode_kv(item);
+        if (!kv) continue;
+        now[kv->key] = kv->mod_index;
+        auto it = known.find(kv->key);
+        if (it == known.end() || it->second != kv->mod_index) events.push_back(Event{Event::Kind::put, std::move(*kv)});
+      }
+    }
+    for (const auto& [key, mod] : known) {
+      if (!now.contains(key)) events.push_back(Event{Event::Kind::del, KeyValue{key, {}, 0, rev}});
+    }
+    known = std::move(now);
+    feed_rev = rev;
+    enqueue(rev, std::move(events));
+    return {};
+  }
+
+  void feed_loop() {
+    milliseconds backoff = kBackoffMin;
+    bool need_read = true;
+    bool first = true;
+    while (!stopping.load()) {
+      if (need_read) {
+        if (auto r = full_read(); !r) {
+          went_down(r.error());
+          sleep_for(backoff);
+          backoff = std::min(backoff * 2, kBackoffMax);
+          continue;
+        }
+        need_read = false;
+        went_up(feed_rev, first);
+        first = false;
+      }
+      json create = {{"key", etcd::base64_encode(options.watch_prefix)},
+                     {"range_end", etcd::base64_encode(etcd::prefix_end(options.watch_prefix))},
+                     {"start_revision", feed_rev + 1}};
+      json body = {{"create_request", create}};
+      bool compacted = false;
+      std::string cancelled;
+      auto result = feed_client.stream(
+          "/v3/watch", body.dump(),
+          [&](std::string_view message) {
+            auto doc = json::parse(message, nullptr, false);
+            if (!doc.is_object()) return true;
+            const json& res = doc.contains("result") ? doc["result"] : doc;
+            if (doc.contains("error")) {
+              cancelled = str_field(doc["error"], "message");
+              return false;
+            }
+            if (int64_t compact = int_field(res, "compact_revision"); compact > 0) {
+              log::warn("catalog", options.name, " compacted past revision ", feed_rev + 1, " (now ", compact,
+                        "): re-reading the catalog");
+              compacted = true;
+              return false;
+            }
+            if (bool_field(res, "canceled")) {
+              cancelled = str_field(res, "cancel_reason");
+              if (cancelled.empty()) cancelled = "the watch was cancelled";
+              return false;
+            }
+            if (bool_field(res, "created")) {
+              backoff = kBackoffMin;
+              went_up(feed_rev, false);
+              return !stopping.load();
+            }
+            touch_contact();
+            take_events(res);
+            return !stopping.load();
+          },
+          std::chrono::hours(1), stopping);
+      if (stopping.load()) break;
+      if (compacted) {
+        need_read = true;
+        continue;
+      }
+      Error e = result ? Error{Error::Code::unavailable, options.name + ": " + cancelled}
+                       : result.error();
+      if (!cancelled.empty()) e.message = options.name + " watch ended: " + cancelled;
+      went_down(e);
+      sleep_for(backoff);
+      backoff = std::min(backoff * 2, kBackoffMax);
+    }
+  }
+
+  // Queues the events of one watch response, one batch per revision.
+  void take_events(const json& res) {
+    if (!res.contains("events") || !res["events"].is_array()) return;
+    std::vector<Event> batch;
+    uint64_t batch_rev = 0;
+    for (const auto& item : res["events"]) {
+      auto kv = decode_kv(item.contains("kv") ? item["kv"] : json::object());
+      if (!kv) continue;
+      bool del = str_field(item, "type") == "DELETE";
+      uint64_t rev = kv->mod_index;
+      if (!batch.empty() && rev != batch_rev) {
+        enqueue(batch_rev, std::move(batch));
+        batch = {};
+      }
+      batch_rev = rev;
+      if (del) {
+        known.erase(kv->key);
+        batch.push_back(Event{Event::Kind::del, KeyValue{kv->key, {}, 0, rev}});
+      } else {
+        known[kv->key] = rev;
+        batch.push_back(Event{Event::Kind::put, std::move(*kv)});
+      }
+      feed_rev = std::max(feed_rev, rev);
+    }
+    if (!batch.empty()) enqueue(batch_rev, std::move(batch));
+  }
+
+  // Lease thread.
+  void lease_loop() {
+    int64_t lease = 0;
+    const int64_t ttl_s = std::max<int64_t>(2, (options.lease_ttl.count() + 999) / 1000);
+    const milliseconds period = std::max(milliseconds(200), options.lease_ttl / 3);
+    bool warned = false;
+    while (!stopping.load()) {
+      if (lease == 0) {
+        auto granted = lease_client.call("/v3/lease/grant", json{{"TTL", ttl_s}}.dump());
+        std::expected<json, Error> doc = std::unexpected(Error{});
+        if (granted) {
+          doc = parse_reply(*granted);
+        } else {
+          doc = std::unexpected(granted.error());
+        }
+        int64_t id = doc ? int_field(*doc, "ID") : 0;
+        if (id != 0) {
+          json put = {{"key", etcd::base64_encode(options.liveness_key)},
+                      {"value", etcd::base64_encode(options.liveness_value)},
+                      {"lease", std::to_string(id)}};
+          auto r = lease_client.call("/v3/kv/put", put.dump());
+          if (r) {
+            lease = id;
+            lease_ok = true;
+            warned = false;
+            touch_contact();
+            log::info("catalog", options.name, " lease ", id, " (", ttl_s, " s) holds ", options.liveness_key);
+            post([weak = weak_from_this()] {
+              if (auto self = weak.lock()) self->resync();
+            });
+          } else {
+            doc = std::unexpected(r.error());
+          }
+        }
+        if (lease == 0) {
+          lease_ok = false;
+          if (!warned) {
+            log::warn("catalog", options.name, " cannot hold the liveness lease: ",
+                      doc ? std::string("no lease granted") : doc.error().message);
+            warned = true;
+          }
+          sleep_for(std::min(period, milliseconds(1000)));
+          continue;
+        }
+      } else {
+        int64_t ttl = -1;
+        auto r = lease_client.stream(
+            "/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump(),
+            [&](std::string_view message) {
+              auto doc = json::parse(message, nullptr, false);
+              const json& res = doc.is_object() && doc.contains("result") ? doc["result"] : doc;
+              ttl = int_field(res, "TTL");
+              return false;
+            },
+            options.request_timeout, stopping);
+        if (r && ttl > 0) {
+          lease_ok = true;
+          touch_contact();
+          warned = false;
+        } else if (r && ttl == 0) {
+          log::warn("catalog", options.name, " lease ", lease, " expired: taking a new one");
+          lease = 0;
+          continue;
+        } else {
+          lease_ok = false;
+          if (!r) set_error(r.error().message);
+          if (!warned) {
+            log::warn("catalog", options.name, " lease keepalive failed: ", r ? "no reply" : r.error().message);
+            warned = true;
+          }
+        }
+      }
+      sleep_for(period);
+    }
+  }
+
+  // Control thread: a del_prefix's keys at revision `rev`.
+  std::expected<std::vector<std::string>, Error> keys_under(std::string_view prefix, int64_t& rev) {
+    auto reply = control.call("/v3/kv/range", range_request(prefix, true).dump());
+    if (!reply) return std::unexpected(reply.error());
+    auto doc = parse_reply(*reply);
+    if (!doc) return std::unexpected(doc.error());
+    rev = int_field((*doc)["header"], "revision");
+    std::vector<std::string> keys;
+    if (doc->contains("kvs") && (*doc)["kvs"].is_array()) {
+      for (const auto& item : (*doc)["kvs"]) {
+        auto key = etcd::base64_decode(str_field(item, "key"));
+        if (key) keys.push_back(std::move(*key));
+      }
+    }
+    return keys;
+  }
+
+  std::expected<uint64_t, Error> commit_once(const std::vector<Op>& ops, bool& retry) {
+    retry = false;
+    // The final effect per key, in first-touch order.
+    std::vector<std::string> order;
+    std::map<std::string, std::optional<std::string>> effect;
+    json compare = json::array();
+    auto set = [&](const std::string& key, std::optional<std::string> value) {
+      if (!effect.contains(key)) order.push_back(key);
+      effect[key] = std::move(value);
+    };
+    for (const Op& op : ops) {
+      if (op.key.empty()) return std::unexpected(Error{Error::Code::invalid, "empty key"});
+      switch (op.kind) {
+        case Op::Kind::put: set(op.key, op.value); break;
+        case Op::Kind::del: set(op.key, std::nullopt); break;
+        case Op::Kind::del_prefix: {
+          int64_t rev = 0;
+          auto keys = keys_under(op.key, rev);
+          if (!keys) return std::unexpected(keys.error());
+          for (const auto& k : *keys) set(k, std::nullopt);
+          for (const auto& k : order) {
+            if (k.starts_with(op.key)) effect[k] = std::nullopt;
+          }
+          compare.push_back({{"target", "MOD"},
+                             {"key", etcd::base64_encode(op.key)},
+                             {"range_end", etcd::base64_encode(etcd::prefix_end(op.key))},
+                             {"result", "LESS"},
+                             {"mod_revision", std::to_string(rev + 1)}});
+          break;
+        }
+      }
+    }
+    json success = json::array();
+    for (const auto& key : order) {
+      const auto& value = effect[key];
+      if (value) {
+        success.push_back({{"request_put", {{"key", etcd::base64_encode(key)}, {"value", etcd::base64_encode(*value)}}}});
+      } else {
+        success.push_back({{"request_delete_range", {{"key", etcd::base64_encode(key)}}}});
+      }
+    }
+    if (success.empty()) return delivered;
+    json txn = {{"compare", compare}, {"success", success}};
+    auto reply = control.call("/v3/kv/txn", txn.dump());
+    if (!reply) return std::unexpected(reply.error());
+    auto doc = parse_reply(*reply);
+    if (!doc) return std::unexpected(doc.error());
+    touch_contact();
+    if (!bool_field(*doc, "succeeded")) {
+      retry = true;
+      return std::unexpected(Error{Error::Code::unavailable, "etcd: the keys kept changing under a write; try again"});
+    }
+    return uint64_t(int_field((*doc)["header"], "revision"));
+  }
+};
+
+EtcdStore::EtcdStore(Options options, Post post) : impl_(std::make_shared<Impl>(std::move(options), std::move(post))) {
+  impl_->feed_thread = std::thread([impl = impl_.get()] { impl->feed_loop(); });
+  if (!impl_->options.liveness_key.empty())
+    impl_->lease_thread = std::thread([impl = impl_.get()] { impl->lease_loop(); });
+}
+
+EtcdStore::~EtcdStore() { stop(); }
+
+void EtcdStore::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  impl_->cv.notify_all();
+  impl_->feed_client.interrupt();
+  impl_->lease_client.interrupt();
+  if (impl_->feed_thread.joinable()) impl_->feed_thread.join();
+  if (impl_->lease_thread.joinable()) impl_->lease_thread.join();
+}
+
+std::expected<uint64_t, Error> EtcdStore::commit(const std::vector<Op>& ops) {
+  Impl& d = *impl_;
+  if (d.options.read_only) return std::unexpected(Error{Error::Code::invalid, d.options.name + " is read-only here"});
+  if (ops.empty()) return d.delivered;
+  bool synced;
+  {
+    std::lock_guard lock(d.mu);
+    synced = d.synced;
+  }
+  if (!d.feed_up.load() && synced) {
+    // Known to be down: one write a second tries (it may be back before the feed notices);
+    // the others fail at once instead of each waiting for a timeout on the control thread.
+    auto now = Clock::now();
+    if (now - d.last_probe < std::chrono::seconds(1))
+      return std::unexpected(Error{Error::Code::unavailable, d.options.name + " unreachable: " + d.error_text()});
+    d.last_probe = now;
+  }
+  std::expected<uint64_t, Error> result;
+  for (int attempt = 0; attempt < kTxnAttempts; ++attempt) {
+    bool retry = false;
+    result = d.commit_once(ops, retry);
+    if (!retry) break;
+  }
+  if (!result) {
+    if (result.error().code == Error::Code::unavailable) d.set_error(result.error().message);
+    return result;
+  }
+  // Read our own write: wait until the feed has it, then deliver it here and now.
+  {
+    std::unique_lock lock(d.mu);
+    d.wake = true;  // etcd answered: a feed waiting to reconnect may go now
+    d.cv.notify_all();
+    d.cv.wait_for(lock, d.options.request_timeout, [&] { return d.fed_rev >= *result || d.stopping.load(); });
+  }
+  d.drain();
+  return result;
+}
+
+std::expected<Range, Error> EtcdStore::range(std::string_view prefix) {
+  auto reply = impl_->control.call("/v3/kv/range", range_request(prefix, false).dump());
+  if (!reply) return std::unexpected(reply.error());
+  auto doc = parse_reply(*reply);
+  if (!doc) return std::unexpected(doc.error());
+  impl_->touch_contact();
+  Range out;
+  out.index = uint64_t(int_field((*doc)["header"], "revision"));
+  if (doc->contains("kvs") && (*doc)["kvs"].is_array()) {
+    for (const auto& item : (*doc)["kvs"]) {
+      auto kv = decode_kv(item);
+      if (!kv) return std::unexpected(kv.error());
+      out.kvs.push_back(std::move(*kv));
+    }
+  }
+  std::sort(out.kvs.begin(), out.kvs.end(), [](const KeyValue& a, const KeyValue& b) { return a.key < b.key; });
+  return out;
+}
+
+void EtcdStore::watch(Watcher watcher) { impl_->watchers.push_back(std::move(watcher)); }
+
+uint64_t EtcdStore::index() const { return impl_->delivered; }
+
+Contact EtcdStore::contact() const {
+  Contact c;
+  c.known_leader = impl_->feed_up.load() && impl_->lease_ok.load();
+  int64_t last = impl_->last_contact_ns.load();
+  if (c.known_leader) return c;  // a live watch stream and lease: in contact now
+  if (last == 0) {
+    c.known_leader = false;
+    return c;
+  }
+  auto since = Clock::now().time_since_epoch() - Clock::duration(last);
+  c.last_contact_ms = uint64_t(std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(since).count()));
+  return c;
+}
+
+void EtcdStore::on_resync(std::function<void()> fn) { impl_->resync_fns.push_back(std::move(fn)); }
+
+bool EtcdStore::wait_synced(std::chrono::milliseconds timeout) {
+  bool ok;
+  {
+    std::unique_lock lock(impl_->mu);
+    ok = impl_->cv.wait_for(lock, timeout, [&] { return impl_->synced; });
+  }
+  impl_->drain();
+  return ok;
+}
+
+}  // namespace beacon::catalog
