@@ -12,6 +12,9 @@ packages=(
   # dnsmasq and Unbound on high loopback ports, and run getent/curl in a private network
   # namespace made with unshare and ip.
   dnsmasq-base unbound iproute2 util-linux python3
+  # The replicated-catalog tests start their own etcd clusters on loopback high ports (the
+  # package's system service is kept from starting by the policy-rc.d below).
+  etcd-server etcd-client
   # bench/ (its smoke run is a ctest test): the reference servers, dnsperf and the profilers.
   knot nsd dnsperf valgrind linux-perf procps
 )
@@ -34,8 +37,8 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 
-# The `unbound` package ships a system service that its postinst would start (and that would
-# take port 53). The tests run their own Unbound and must neither need nor disturb a system
+# The `unbound` and `etcd-server` packages ship system services that its postinst would start (and that would
+# take ports 53 and 2379). The tests run their own Unbound and etcd and must neither need nor disturb a system
 # one, so while installing, invoke-rc.d is told to start nothing through a policy-rc.d that
 # exits 101. The file is removed afterwards only when this script created it.
 policy=/usr/sbin/policy-rc.d
