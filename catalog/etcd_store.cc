@@ -106,6 +106,9 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
   std::vector<Watcher> watchers;
   std::vector<std::function<void()>> resync_fns;
   uint64_t delivered = 0;
+  // Every delivered key's value hash, so a put of the value already there is skipped (no new
+  // revision, no event on every agent), as the embedded store does.
+  std::unordered_map<std::string, size_t> delivered_hash;
   Clock::time_point last_probe{};
   bool wake = false;  // under mu: cut the feed's backoff short (a write got through)
 
@@ -160,6 +163,13 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
       if (rev < delivered && events.empty()) continue;
       delivered = std::max(delivered, rev);
       if (events.empty()) continue;
+      for (const Event& e : events) {
+        if (e.kind == Event::Kind::put) {
+          delivered_hash[e.kv.key] = std::hash<std::string>{}(e.kv.value);
+        } else {
+          delivered_hash.erase(e.kv.key);
+        }
+      }
       for (auto& w : watchers) w(rev, events);
     }
   }
@@ -443,6 +453,10 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
     json success = json::array();
     for (const auto& key : order) {
       const auto& value = effect[key];
+      if (value) {
+        auto have = delivered_hash.find(key);
+        if (have != delivered_hash.end() && have->second == std::hash<std::string>{}(*value)) continue;
+      }
       if (value) {
         success.push_back({{"request_put", {{"key", etcd::base64_encode(key)}, {"value", etcd::base64_encode(*value)}}}});
       } else {

@@ -156,6 +156,18 @@ TEST_CASE("EtcdStore: commits are atomic etcd transactions, read back by range a
     CHECK(a.seen.contains("beacon/dc1/nodes/n1"));
   }
 
+  SECTION("a put of the value already there is no change: no new revision, no event") {
+    int calls = a.calls;
+    auto same = a.store->commit({put("beacon/dc1/nodes/n1", "{\"Node\":\"n1\"}")});
+    REQUIRE(same);
+    CHECK(*same == *first);
+    CHECK(a.calls == calls);
+    auto changed = a.store->commit({put("beacon/dc1/nodes/n1", "{\"Node\":\"n1\",\"x\":1}")});
+    REQUIRE(changed);
+    CHECK(*changed > *first);
+    CHECK(a.calls == calls + 1);
+  }
+
   SECTION("an empty commit changes nothing") {
     auto same = a.store->commit({});
     REQUIRE(same);
