@@ -76,7 +76,8 @@ Error reply_error(unsigned status, const std::string& body, const std::string& e
   message = "etcd " + endpoint + ": " + message;
   // gRPC codes: 4 deadline exceeded, 14 unavailable; etcd's "no leader" and "request timed
   // out" are both about quorum.
-  if (code == 4 || code == 14 || status == 503 || message.find("no leader") != std::string::npos ||
+  // 8: resource exhausted (etcd's space quota is full: no writes until an operator acts).
+  if (code == 4 || code == 8 || code == 14 || status == 503 || message.find("no leader") != std::string::npos ||
       message.find("timed out") != std::string::npos || message.find("leader changed") != std::string::npos)
     return unavailable(std::move(message));
   if (code == 3) return Error{Error::Code::invalid, std::move(message)};
@@ -102,6 +103,8 @@ struct Client::Impl {
   beast::flat_buffer buffer;
   std::string token;
   bool streaming = false;
+  // Every step of one call() (all endpoints tried) or of a stream's set-up ends by then.
+  std::chrono::steady_clock::time_point deadline;
   mutable std::mutex endpoint_mu;  // guards `current` for endpoint() from other threads
 
   beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
@@ -145,7 +148,7 @@ struct Client::Impl {
     } else {
       plain = std::make_unique<beast::tcp_stream>(ioc);
     }
-    tcp().expires_after(options.timeout);
+    tcp().expires_at(deadline);
     ec = asio::error::would_block;
     tcp().async_connect(results, [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
     run();
@@ -248,7 +251,7 @@ struct Client::Impl {
   std::expected<std::string, Error> exchange(std::string_view path, const std::string& body, bool with_token) {
     const std::string& where = endpoints[current].text;
     auto req = request(path, body, with_token);
-    tcp().expires_after(options.timeout);
+    tcp().expires_at(deadline);
     auto ec = run_on_stream([&](auto& s, auto done) { http::async_write(s, req, done); });
     if (ec) return std::unexpected(unavailable("etcd " + where + ": " + ec.message()));
     http::response_parser<http::string_body> parser;
@@ -285,8 +288,11 @@ std::string Client::endpoint() const {
 std::expected<std::string, Error> Client::call(std::string_view path, const std::string& body) {
   Impl& d = *impl_;
   std::optional<Error> last;
-  // Each endpoint at most once; a stale keep-alive connection gets one more try.
+  d.deadline = std::chrono::steady_clock::now() + d.options.timeout;
+  // Each endpoint at most once, and all of them within one request timeout; a stale
+  // keep-alive connection gets one more try.
   for (size_t attempt = 0; attempt <= d.endpoints.size(); ++attempt) {
+    if (attempt > 0 && std::chrono::steady_clock::now() >= d.deadline) break;
     bool reused = d.connected();
     if (auto c = d.connect(); !c) {
       last = c.error();
@@ -321,6 +327,7 @@ std::expected<void, Error> Client::stream(std::string_view path, const std::stri
                                           std::chrono::milliseconds idle, const std::atomic<bool>& stop) {
   Impl& d = *impl_;
   d.close();  // a stream takes a connection of its own
+  d.deadline = std::chrono::steady_clock::now() + d.options.timeout;
   if (auto c = d.connect(); !c) {
     d.next_endpoint();
     return std::unexpected(c.error());
@@ -333,17 +340,17 @@ std::expected<void, Error> Client::stream(std::string_view path, const std::stri
     return std::unexpected(std::move(e));
   };
   auto req = d.request(path, body, true);
-  d.tcp().expires_after(d.options.timeout);
+  d.tcp().expires_at(d.deadline);
   d.streaming = true;
   auto ec = d.run_on_stream([&](auto& s, auto done) { http::async_write(s, req, done); });
   if (ec) return fail(unavailable("etcd " + where + ": " + ec.message()));
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);
-  d.tcp().expires_after(d.options.timeout);
+  d.tcp().expires_at(d.deadline);
   ec = d.run_on_stream([&](auto& s, auto done) { http::async_read_header(s, d.buffer, parser, done); });
   if (ec) return fail(unavailable("etcd " + where + ": " + ec.message()));
   if (parser.get().result() != http::status::ok) {
-    d.tcp().expires_after(d.options.timeout);
+    d.tcp().expires_at(d.deadline);
     d.run_on_stream([&](auto& s, auto done) { http::async_read(s, d.buffer, parser, done); });
     return fail(reply_error(parser.get().result_int(), parser.get().body(), where));
   }

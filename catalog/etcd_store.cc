@@ -26,6 +26,7 @@ namespace {
 constexpr milliseconds kBackoffMin{100};
 constexpr milliseconds kBackoffMax{2000};
 constexpr int kTxnAttempts = 5;
+constexpr size_t kMaxTxnOps = 128;  // etcd's default --max-txn-ops
 
 // The gateway sends 64-bit integers as strings and omits zero values.
 int64_t int_field(const json& obj, const char* name) {
@@ -115,6 +116,9 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
   // Feed thread only: every key under the prefix with its mod revision.
   std::unordered_map<std::string, uint64_t> known;
   uint64_t feed_rev = 0;
+  std::string cluster_id;  // of the cluster the feed last read from
+  // Lease thread only: one client per member the feed has watched, for probe_feed_member().
+  std::map<std::string, std::unique_ptr<etcd::Client>> probes;
 
   explicit Impl(Options o, Post p)
       : options(std::move(o)), post(std::move(p)), control(client_options()), feed_client(client_options()),
@@ -227,6 +231,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
     }
     known = std::move(now);
     feed_rev = rev;
+    if (std::string id = str_field((*doc)["header"], "cluster_id"); !id.empty()) cluster_id = id;
     enqueue(rev, std::move(events));
     return {};
   }
@@ -274,7 +279,19 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
               if (cancelled.empty()) cancelled = "the watch was cancelled";
               return false;
             }
+            const json header = res.is_object() ? res.value("header", json::object()) : json::object();
             if (bool_field(res, "created")) {
+              // A restore from a snapshot makes a new cluster whose revision may be lower
+              // than ours: resuming would miss everything. Read it all again instead.
+              uint64_t now_rev = uint64_t(int_field(header, "revision"));
+              std::string id = str_field(header, "cluster_id");
+              if ((now_rev != 0 && now_rev < feed_rev) || (!id.empty() && !cluster_id.empty() && id != cluster_id)) {
+                log::warn("catalog", options.name, " is another cluster or went back in time (revision ", now_rev,
+                          " < ", feed_rev, ", a restore?): re-reading the catalog");
+                compacted = true;
+                return false;
+              }
+              if (!id.empty()) cluster_id = id;
               backoff = kBackoffMin;
               went_up(feed_rev, false);
               return !stopping.load();
@@ -325,6 +342,26 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
     if (!batch.empty()) enqueue(batch_rev, std::move(batch));
   }
 
+  // Lease thread: a member that hangs (stopped process, stuck disk) leaves the feed's watch
+  // open and silent, which looks like a quiet catalog. So once per keepalive period the member
+  // the feed watches must answer a status request (on a kept-alive connection of its own);
+  // when it does not, the feed is made to reconnect to another member.
+  void probe_feed_member() {
+    if (!feed_up.load()) return;
+    std::string endpoint = feed_client.endpoint();
+    auto& probe = probes[endpoint];
+    if (!probe) {
+      etcd::ClientOptions o = client_options();
+      o.endpoints = {endpoint};
+      probe = std::make_unique<etcd::Client>(std::move(o));
+    }
+    if (auto r = probe->call("/v3/maintenance/status", "{}"); !r) {
+      log::warn("catalog", options.name, " member ", endpoint, " does not answer (", r.error().message,
+                "): moving the watch to another member");
+      feed_client.interrupt();
+    }
+  }
+
   // Lease thread.
   void lease_loop() {
     int64_t lease = 0;
@@ -370,20 +407,20 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
           continue;
         }
       } else {
+        // The gateway ends the keepalive stream after one reply when the request body ends,
+        // so a plain call on the kept-alive connection does (no new TLS handshake or login).
         int64_t ttl = -1;
-        auto r = lease_client.stream(
-            "/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump(),
-            [&](std::string_view message) {
-              auto doc = json::parse(message, nullptr, false);
-              const json& res = doc.is_object() && doc.contains("result") ? doc["result"] : doc;
-              ttl = int_field(res, "TTL");
-              return false;
-            },
-            options.request_timeout, stopping);
+        auto r = lease_client.call("/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump());
+        if (r) {
+          auto doc = json::parse(*r, nullptr, false);
+          const json& res = doc.is_object() && doc.contains("result") ? doc["result"] : doc;
+          ttl = int_field(res, "TTL");
+        }
         if (r && ttl > 0) {
           lease_ok = true;
           touch_contact();
           warned = false;
+          probe_feed_member();
         } else if (r && ttl == 0) {
           log::warn("catalog", options.name, " lease ", lease, " expired: taking a new one");
           lease = 0;
@@ -464,17 +501,26 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
       }
     }
     if (success.empty()) return delivered;
-    json txn = {{"compare", compare}, {"success", success}};
-    auto reply = control.call("/v3/kv/txn", txn.dump());
-    if (!reply) return std::unexpected(reply.error());
-    auto doc = parse_reply(*reply);
-    if (!doc) return std::unexpected(doc.error());
-    touch_contact();
-    if (!bool_field(*doc, "succeeded")) {
-      retry = true;
-      return std::unexpected(Error{Error::Code::unavailable, "etcd: the keys kept changing under a write; try again"});
+    // etcd takes at most --max-txn-ops (default 128) ops per txn. A bigger write (an agent
+    // with hundreds of config services) goes in several txns, in order: each is atomic, the
+    // whole is not (every such write is a re-assertable sync).
+    uint64_t rev = 0;
+    for (size_t at = 0; at < success.size(); at += kMaxTxnOps) {
+      json part = json::array();
+      for (size_t i = at; i < std::min(success.size(), at + kMaxTxnOps); ++i) part.push_back(success[i]);
+      json txn = {{"compare", at == 0 ? compare : json::array()}, {"success", part}};
+      auto reply = control.call("/v3/kv/txn", txn.dump());
+      if (!reply) return std::unexpected(reply.error());
+      auto doc = parse_reply(*reply);
+      if (!doc) return std::unexpected(doc.error());
+      touch_contact();
+      if (!bool_field(*doc, "succeeded")) {
+        retry = true;
+        return std::unexpected(Error{Error::Code::unavailable, "etcd: the keys kept changing under a write; try again"});
+      }
+      rev = uint64_t(int_field((*doc)["header"], "revision"));
     }
-    return uint64_t(int_field((*doc)["header"], "revision"));
+    return rev;
   }
 };
 
@@ -513,10 +559,21 @@ std::expected<uint64_t, Error> EtcdStore::commit(const std::vector<Op>& ops) {
     d.last_probe = now;
   }
   std::expected<uint64_t, Error> result;
-  for (int attempt = 0; attempt < kTxnAttempts; ++attempt) {
+  // A leader election (about one election timeout) is waited out within the request timeout,
+  // so losing the leader member does not fail the writes made meanwhile.
+  const auto deadline = Clock::now() + d.options.request_timeout;
+  for (int attempt = 0; attempt < kTxnAttempts;) {
     bool retry = false;
     result = d.commit_once(ops, retry);
-    if (!retry) break;
+    if (retry) {
+      ++attempt;
+      continue;
+    }
+    bool electing = !result && result.error().code == Error::Code::unavailable &&
+                    (result.error().message.find("no leader") != std::string::npos ||
+                     result.error().message.find("leader changed") != std::string::npos);
+    if (!electing || Clock::now() + std::chrono::milliseconds(100) >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (!result) {
     if (result.error().code == Error::Code::unavailable) d.set_error(result.error().message);

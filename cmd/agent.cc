@@ -185,6 +185,9 @@ std::expected<void, std::string> Agent::open_etcd() {
   replica_.set_liveness(true);
   store_->watch([this](uint64_t index, const std::vector<catalog::Event>& events) { on_commit(index, events); });
   etcd->on_resync([this] { anti_entropy(); });
+  catalog::Change all;
+  all.all = true;
+  publish(all);  // an (empty) zone exists from the start, whether etcd answers or not
   log::info("catalog", "etcd store at ", sc.etcd_endpoints.size(), " endpoints, prefix ", keyspace_.dc_prefix());
   if (!etcd->wait_synced(sc.request_timeout)) {
     log::warn("catalog", "etcd is not reachable yet: starting with an empty catalog; it fills in when etcd answers");
