@@ -288,12 +288,18 @@ std::string Client::endpoint() const {
 std::expected<std::string, Error> Client::call(std::string_view path, const std::string& body) {
   Impl& d = *impl_;
   std::optional<Error> last;
-  d.deadline = std::chrono::steady_clock::now() + d.options.timeout;
+  const auto overall = std::chrono::steady_clock::now() + d.options.timeout;
+  // With several members, one that accepts connections but never answers (a stopped process)
+  // may take only half the budget, so that another member still gets its turn.
+  const auto per_attempt = d.endpoints.size() > 1 ? d.options.timeout / 2 : d.options.timeout;
   // Each endpoint at most once, and all of them within one request timeout; a stale
   // keep-alive connection gets one more try.
   for (size_t attempt = 0; attempt <= d.endpoints.size(); ++attempt) {
-    if (attempt > 0 && std::chrono::steady_clock::now() >= d.deadline) break;
+    auto now = std::chrono::steady_clock::now();
+    if (attempt > 0 && now >= overall) break;
+    d.deadline = std::min(overall, now + per_attempt);
     bool reused = d.connected();
+    auto attempt_start = std::chrono::steady_clock::now();
     if (auto c = d.connect(); !c) {
       last = c.error();
       d.next_endpoint();
@@ -309,7 +315,10 @@ std::expected<std::string, Error> Client::call(std::string_view path, const std:
       // The connection or the member failed: another member may do better.
       d.close();
       last = reply.error();
-      if (!reused || attempt > 0) d.next_endpoint();
+      // A kept-alive connection the member closed fails at once: retry the same member. One
+      // that timed out (a hung member) moves on.
+      bool quick = std::chrono::steady_clock::now() - attempt_start < std::chrono::milliseconds(50);
+      if (!reused || attempt > 0 || !quick) d.next_endpoint();
       continue;
     }
     if (!d.options.username.empty() && is_auth_failure(reply.error().message) && attempt == 0) {

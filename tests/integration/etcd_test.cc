@@ -566,6 +566,41 @@ TEST_CASE("etcd: losing one member of three changes nothing for registrations an
   CHECK_FALSE(etcd_keys(etcd, "beacon/dc1/services/a/").empty());
 }
 
+TEST_CASE("etcd: a member that hangs (SIGSTOP) does not stall writes or the other agents' watches",
+          "[integration][etcd][etcd_member_hang]") {
+  EtcdCluster etcd(3);
+  REQUIRE_ETCD_STARTED(etcd);
+  Agent a("a", etcd_config("a", "dc1", etcd.toml_endpoints(), service_toml("web-a", "web", "127.0.0.11", 80)));
+  Agent b("b", etcd_config("b", "dc1", etcd.toml_endpoints()));
+  REQUIRE(eventually_a(b.dns, "web.service.consul", {"127.0.0.11"}));
+
+  // Member 0 is first in every agent's list, so their watches and writes use it. Stopped, it
+  // still accepts TCP connections (the kernel does) but never answers.
+  pid_t hung = etcd.pid(0);
+  REQUIRE(hung > 0);
+  REQUIRE(::kill(hung, SIGSTOP) == 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { ::kill(pid, SIGCONT); }
+  } resume{hung};
+  auto stopped = Clock::now();
+
+  std::vector<std::string> failures;
+  HttpReply reg = register_with_retries(a, register_json("late", "late-1", "127.0.0.51", 1), failures);
+  INFO(reg.raw);
+  INFO("failed attempts:\n" << join_lines(failures));
+  REQUIRE(reg.status == 200);
+  long accepted = ms_since(stopped);
+  // B's watch on the hung member is silent; the probe of the member it watches moves it.
+  CHECK(eventually_a(b.dns, "late.service.consul", {"127.0.0.51"}, 10000ms));
+  std::cout << "etcd member hang: registration accepted after " << accepted << " ms (" << failures.size()
+            << " failed attempts), answered by B after " << ms_since(stopped) << " ms" << std::endl;
+  CHECK(eventually_a(a.dns, "late.service.consul", {"127.0.0.51"}));
+  CHECK(lookup(b.dns, "web.service.consul").str() == "NOERROR [127.0.0.11]");
+  INFO(b.process.log());
+  CHECK(b.process.log().find("does not answer") != std::string::npos);
+}
+
 TEST_CASE("etcd: with every etcd member down, agents answer from the last catalog and refuse writes",
           "[integration][etcd][etcd_outage]") {
   EtcdCluster etcd(3);
