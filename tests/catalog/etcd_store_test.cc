@@ -259,6 +259,57 @@ TEST_CASE("EtcdStore: the liveness key lives with the lease and goes when the st
   CHECK(took < 8s);
 }
 
+TEST_CASE("EtcdStore: etcd with authentication: user and password, token on every request", "[etcd]") {
+  test::EtcdCluster cluster(1);
+  REQUIRE_ETCD(cluster);
+  REQUIRE(cluster.etcdctl({"user", "add", "root:s3cret-pw"}).exit_code == 0);
+  REQUIRE(cluster.etcdctl({"auth", "enable"}).exit_code == 0);
+  auto as_root = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "--user=root:s3cret-pw");
+    return cluster.etcdctl(args);
+  };
+  REQUIRE(as_root({"put", "beacon/dc1/nodes/before", "{}"}).exit_code == 0);
+
+  auto make = [&](const std::string& password, Control& control, std::string liveness = {}) {
+    EtcdStore::Options o;
+    o.endpoints = cluster.endpoints();
+    o.request_timeout = 1s;
+    o.lease_ttl = 2s;
+    o.watch_prefix = "beacon/dc1/";
+    o.username = "root";
+    o.password = password;
+    o.liveness_key = std::move(liveness);
+    return std::make_unique<EtcdStore>(std::move(o), control.post());
+  };
+  SECTION("the right password: reads, writes, the watch and the lease all work") {
+    Control control;
+    auto store = make("s3cret-pw", control, "beacon/dc1/alive/n1");
+    REQUIRE(store->wait_synced(5s));
+    auto r = store->commit({put("beacon/dc1/nodes/n1", "{}")});
+    REQUIRE(r);
+    auto range = store->range("beacon/dc1/");
+    REQUIRE(range);
+    CHECK(range->kvs.size() >= 2);
+    bool alive = false;
+    for (int i = 0; i < 50 && !alive; ++i) {
+      alive = as_root({"get", "beacon/dc1/alive/n1"}).out.find("alive/n1") != std::string::npos;
+      std::this_thread::sleep_for(100ms);
+    }
+    CHECK(alive);
+  }
+  SECTION("a wrong password: writes fail with etcd's reason, and the password is never in it") {
+    Control control;
+    auto store = make("wrong-pw", control);
+    CHECK_FALSE(store->wait_synced(500ms));
+    auto r = store->commit({put("beacon/dc1/nodes/n1", "{}")});
+    REQUIRE_FALSE(r);
+    INFO(r.error().message);
+    CHECK(r.error().message.find("authentication failed") != std::string::npos);
+    CHECK(r.error().message.find("wrong-pw") == std::string::npos);
+    CHECK(as_root({"get", "beacon/dc1/nodes/n1"}).out.empty());
+  }
+}
+
 TEST_CASE("EtcdStore: no etcd at all", "[etcd]") {
   uint16_t port = test::closed_udp_port();  // nothing listens on TCP there either
   Follower a({"http://127.0.0.1:" + std::to_string(port)}, "beacon/dc1/");
