@@ -5,7 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -14,6 +17,8 @@
 #include "catalog/etcd_client.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/loopback_port.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace beacon::catalog {
 namespace {
@@ -307,6 +312,122 @@ TEST_CASE("EtcdStore: etcd with authentication: user and password, token on ever
     CHECK(r.error().message.find("authentication failed") != std::string::npos);
     CHECK(r.error().message.find("wrong-pw") == std::string::npos);
     CHECK(as_root({"get", "beacon/dc1/nodes/n1"}).out.empty());
+  }
+}
+
+// One etcd member serving clients over TLS with client certificates, its CA and certificates
+// made with openssl for the test. Stopped by PID.
+struct TlsEtcd {
+  test::TempDir dir;
+  uint16_t port = 0;
+  pid_t pid = -1;
+  std::string failure;
+
+  std::filesystem::path file(const char* name) const { return dir.path() / name; }
+
+  bool openssl(std::vector<std::string> args) {
+    args.insert(args.begin(), "openssl");
+    auto r = test::run_command(args, 30s);
+    if (r.exit_code != 0) failure += "openssl failed: " + r.err + "\n";
+    return r.exit_code == 0;
+  }
+  // A CA, and a certificate it signs for 127.0.0.1 (server and client use).
+  bool make_ca(const std::string& name) {
+    return openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", file((name + ".key").c_str()),
+                    "-out", file((name + ".pem").c_str()), "-subj", "/CN=beacon test " + name, "-days", "1"});
+  }
+  bool make_cert(const std::string& name, const std::string& ca, const std::string& cn) {
+    std::ofstream(file("ext.cnf")) << "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n";
+    return openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", file((name + ".key").c_str()), "-out",
+                    file((name + ".csr").c_str()), "-subj", "/CN=" + cn}) &&
+           openssl({"x509", "-req", "-in", file((name + ".csr").c_str()), "-CA", file((ca + ".pem").c_str()),
+                    "-CAkey", file((ca + ".key").c_str()), "-CAcreateserial", "-out", file((name + ".pem").c_str()),
+                    "-days", "1", "-extfile", file("ext.cnf")});
+  }
+  bool start() {
+    if (!make_ca("ca") || !make_cert("server", "ca", "127.0.0.1") || !make_cert("client", "ca", "root") ||
+        !make_ca("other"))
+      return false;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      port = test::pick_free_port();
+      uint16_t peer = test::pick_free_port();
+      std::string client = "https://127.0.0.1:" + std::to_string(port);
+      std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
+      std::string error;
+      auto spawned = test::spawn_background(
+          {test::kEtcdPath, "--name", "tls0", "--data-dir", file("data").string(), "--listen-client-urls", client,
+           "--advertise-client-urls", client, "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
+           peer_url, "--initial-cluster", "tls0=" + peer_url, "--cert-file", file("server.pem").string(),
+           "--key-file", file("server.key").string(), "--trusted-ca-file", file("ca.pem").string(),
+           "--client-cert-auth"},
+          dir.path(), file("etcd.out"), file("etcd.log"), error);
+      if (!spawned) {
+        failure += error;
+        return false;
+      }
+      pid = *spawned;
+      for (int i = 0; i < 100; ++i) {
+        auto r = test::run_command({"env", "ETCDCTL_API=3", test::kEtcdctlPath, "--endpoints=" + client,
+                                    "--cacert=" + file("ca.pem").string(), "--cert=" + file("client.pem").string(),
+                                    "--key=" + file("client.key").string(), "endpoint", "health"},
+                                   10s);
+        if (r.exit_code == 0) return true;
+        if (test::wait_pid(pid, 100ms)) {  // exited: the port was taken meanwhile
+          pid = -1;
+          break;
+        }
+      }
+      stop();
+    }
+    failure += "etcd with TLS did not become healthy";
+    return false;
+  }
+  void stop() {
+    if (pid <= 0) return;
+    ::kill(pid, SIGTERM);
+    if (!test::wait_pid(pid, 10s)) {
+      ::kill(pid, SIGKILL);
+      test::wait_pid(pid, 10s);
+    }
+    pid = -1;
+  }
+  ~TlsEtcd() { stop(); }
+};
+
+TEST_CASE("EtcdStore: etcd over TLS with a client certificate", "[etcd]") {
+  if (auto missing = test::missing_etcd(); !missing.empty()) FAIL(missing);
+  TlsEtcd etcd;
+  if (!etcd.start()) FAIL(etcd.failure);
+  auto options = [&](const char* ca) {
+    EtcdStore::Options o;
+    o.endpoints = {"https://127.0.0.1:" + std::to_string(etcd.port)};
+    o.request_timeout = 2s;
+    o.watch_prefix = "beacon/dc1/";
+    o.ca_file = etcd.file(ca).string();
+    o.cert_file = etcd.file("client.pem").string();
+    o.key_file = etcd.file("client.key").string();
+    return o;
+  };
+  SECTION("trusted: writes and the watch work over https") {
+    Control control;
+    EtcdStore store(options("ca.pem"), control.post());
+    REQUIRE(store.wait_synced(5s));
+    auto r = store.commit({put("beacon/dc1/nodes/n1", "{}")});
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r);
+    auto range = store.range("beacon/dc1/");
+    REQUIRE(range);
+    REQUIRE(range->kvs.size() == 1);
+    CHECK(range->kvs[0].key == "beacon/dc1/nodes/n1");
+  }
+  SECTION("a server certificate from another CA is refused") {
+    Control control;
+    EtcdStore store(options("other.pem"), control.post());
+    CHECK_FALSE(store.wait_synced(500ms));
+    auto r = store.commit({put("beacon/dc1/nodes/n1", "{}")});
+    REQUIRE_FALSE(r);
+    INFO(r.error().message);
+    CHECK(r.error().message.find("TLS handshake failed") != std::string::npos);
   }
 }
 
