@@ -84,6 +84,19 @@ Error reply_error(unsigned status, const std::string& body, const std::string& e
   return Error{Error::Code::io, std::move(message)};
 }
 
+// How much an error says about the cluster: an election in progress beats a member that did
+// not answer, which beats a refused connection (a dead member says nothing about the rest).
+int weight(const Error& e) {
+  if (e.message.find("no leader") != std::string::npos || e.message.find("leader changed") != std::string::npos)
+    return 3;
+  if (e.message.find("no reply") != std::string::npos || e.message.find("timed out") != std::string::npos) return 2;
+  return e.code == Error::Code::unavailable ? 1 : 4;
+}
+
+void keep_worst(std::optional<Error>& kept, const Error& e) {
+  if (!kept || weight(e) >= weight(*kept)) kept = e;
+}
+
 bool is_auth_failure(const std::string& body) {
   return body.find("invalid auth token") != std::string::npos ||
          body.find("user name is empty") != std::string::npos ||
@@ -301,7 +314,7 @@ std::expected<std::string, Error> Client::call(std::string_view path, const std:
     bool reused = d.connected();
     auto attempt_start = std::chrono::steady_clock::now();
     if (auto c = d.connect(); !c) {
-      last = c.error();
+      keep_worst(last, c.error());
       d.next_endpoint();
       continue;
     }
@@ -314,7 +327,7 @@ std::expected<std::string, Error> Client::call(std::string_view path, const std:
     if (reply.error().code == Error::Code::unavailable || reused) {
       // The connection or the member failed: another member may do better.
       d.close();
-      last = reply.error();
+      keep_worst(last, reply.error());
       // A kept-alive connection the member closed fails at once: retry the same member. One
       // that timed out (a hung member) moves on.
       bool quick = std::chrono::steady_clock::now() - attempt_start < std::chrono::milliseconds(50);
@@ -323,7 +336,7 @@ std::expected<std::string, Error> Client::call(std::string_view path, const std:
     }
     if (!d.options.username.empty() && is_auth_failure(reply.error().message) && attempt == 0) {
       d.close();  // the token expired: authenticate again
-      last = reply.error();
+      keep_worst(last, reply.error());
       continue;
     }
     return reply;

@@ -94,6 +94,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
   std::condition_variable cv;
   std::deque<std::pair<uint64_t, std::vector<Event>>> queue;  // revisions the feed has read
   uint64_t fed_rev = 0;
+  uint64_t restart_at = 0;  // set with a restart batch; drain() restarts `delivered` there
   bool synced = false;
 
   // Reachability, written by every thread.
@@ -142,12 +143,14 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
     return last_error;
   }
 
-  // Feed thread: hands a batch to the control thread.
-  void enqueue(uint64_t rev, std::vector<Event> events) {
+  // Feed thread: hands a batch to the control thread. `restart`: the revision went back (a
+  // restored cluster), so the revisions seen so far no longer count.
+  void enqueue(uint64_t rev, std::vector<Event> events, bool restart = false) {
     {
       std::lock_guard lock(mu);
-      fed_rev = std::max(fed_rev, rev);
+      fed_rev = restart ? rev : std::max(fed_rev, rev);
       synced = true;
+      if (restart) restart_at = rev;
       queue.emplace_back(rev, std::move(events));
     }
     cv.notify_all();
@@ -159,11 +162,14 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
   // Control thread: delivers every queued batch to the watchers, in order.
   void drain() {
     std::deque<std::pair<uint64_t, std::vector<Event>>> batches;
+    uint64_t restart = 0;
     {
       std::lock_guard lock(mu);
       batches.swap(queue);
+      std::swap(restart, restart_at);
     }
     for (auto& [rev, events] : batches) {
+      if (restart != 0 && rev == restart) delivered = 0;
       if (rev < delivered && events.empty()) continue;
       delivered = std::max(delivered, rev);
       if (events.empty()) continue;
@@ -209,7 +215,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
   }
 
   // Feed thread: reads the whole prefix and queues the difference from what it knew.
-  std::expected<void, Error> full_read() {
+  std::expected<void, Error> full_read(bool restart = false) {
     auto reply = feed_client.call("/v3/kv/range", range_request(options.watch_prefix, false).dump());
     if (!reply) return std::unexpected(reply.error());
     auto doc = parse_reply(*reply);
@@ -230,9 +236,10 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
       if (!now.contains(key)) events.push_back(Event{Event::Kind::del, KeyValue{key, {}, 0, rev}});
     }
     known = std::move(now);
+    restart = restart || rev < feed_rev;
     feed_rev = rev;
     if (std::string id = str_field((*doc)["header"], "cluster_id"); !id.empty()) cluster_id = id;
-    enqueue(rev, std::move(events));
+    enqueue(rev, std::move(events), restart);
     return {};
   }
 
@@ -285,9 +292,15 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
               // than ours: resuming would miss everything. Read it all again instead.
               uint64_t now_rev = uint64_t(int_field(header, "revision"));
               std::string id = str_field(header, "cluster_id");
-              if ((now_rev != 0 && now_rev < feed_rev) || (!id.empty() && !cluster_id.empty() && id != cluster_id)) {
-                log::warn("catalog", options.name, " is another cluster or went back in time (revision ", now_rev,
-                          " < ", feed_rev, ", a restore?): re-reading the catalog");
+              if (!id.empty() && !cluster_id.empty() && id != cluster_id) {
+                log::warn("catalog", options.name, " is another cluster now (id ", id, ", was ", cluster_id,
+                          "; a restore?): re-reading the catalog");
+                compacted = true;
+                return false;
+              }
+              if (now_rev != 0 && now_rev < feed_rev) {
+                log::warn("catalog", options.name, " went back in time (revision ", now_rev, " < ", feed_rev,
+                          "; a restore?): re-reading the catalog");
                 compacted = true;
                 return false;
               }
@@ -569,9 +582,13 @@ std::expected<uint64_t, Error> EtcdStore::commit(const std::vector<Op>& ops) {
       ++attempt;
       continue;
     }
+    // An election shows as "no leader", or as a member that never answered because it
+    // forwarded the write to the leader that just died. Ops are idempotent, so retrying a
+    // write that may have been applied is safe.
+    const std::string& why = result ? std::string() : result.error().message;
     bool electing = !result && result.error().code == Error::Code::unavailable &&
-                    (result.error().message.find("no leader") != std::string::npos ||
-                     result.error().message.find("leader changed") != std::string::npos);
+                    (why.find("no leader") != std::string::npos || why.find("leader changed") != std::string::npos ||
+                     why.find("no reply within") != std::string::npos);
     if (!electing || Clock::now() + std::chrono::milliseconds(100) >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
