@@ -7,7 +7,9 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "dns/name.h"
 
@@ -32,15 +34,18 @@ void append_char_string(std::string& rdata, std::string_view s) {
   rdata.append(s.substr(0, n));
 }
 
-// Collects a View while de-duplicating by a key per record kind.
+// Collects a View while de-duplicating by a key per record kind. The keys view the records'
+// own bytes (ServiceEntry::instances is reserved up front, so they do not move), and SRV
+// records de-duplicate by (target id, port): no allocation per instance beyond the sets' nodes.
 struct ViewBuilder {
   View view;
-  std::set<std::string> a_seen, aaaa_seen, srv_seen, txt_seen;
+  std::unordered_set<std::string_view> a_seen, aaaa_seen, txt_seen;
+  std::unordered_set<uint64_t> srv_seen;
   void add(uint32_t idx, const InstanceRecord& r) {
-    std::string addr(reinterpret_cast<const char*>(r.addr), r.family == 4 ? 4 : 16);
+    std::string_view addr(reinterpret_cast<const char*>(r.addr), r.family == 4 ? 4 : 16);
     if (r.family == 4 ? a_seen.insert(addr).second : aaaa_seen.insert(addr).second)
       (r.family == 4 ? view.a : view.aaaa).push_back(idx);
-    if (srv_seen.insert(r.target + ':' + std::to_string(r.port)).second) view.srv.push_back(idx);
+    if (srv_seen.insert((uint64_t{r.target_id} << 16) | r.port).second) view.srv.push_back(idx);
     if (!r.txt.empty() && txt_seen.insert(r.txt).second) view.txt.push_back(idx);
   }
 };
@@ -195,9 +200,11 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
   double threshold = instances.front()->protect_threshold.value_or(protect_threshold_);
   e->protected_mode = catalog::below_protect_threshold(healthy, all.size(), threshold);
 
-  std::unordered_map<std::string, uint32_t> target_ids;
+  std::unordered_map<std::string_view, uint32_t> target_ids;  // views of records' targets
   ViewBuilder all_view;
   std::unordered_map<std::string, ViewBuilder> tag_views;
+  std::vector<std::string> tags;
+  e->instances.reserve(all.size());  // records never move: the views above point into them
   for (const Candidate& c : all) {
     bool ok = c.health == catalog::Health::passing || (!only_passing_ && c.health == catalog::Health::warning);
     if (!ok && !e->protected_mode) continue;
@@ -214,7 +221,6 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
     r.weight = static_cast<uint16_t>(std::min<uint32_t>(w, 65535));
     if (svc.address.empty()) r.target = name_labels(svc.node) + "\4node" + settings_->dc_label;
     else r.target = make_label(hex_address(*ip)).value_or("") + "\4addr" + settings_->dc_label;
-    r.target_id = target_ids.emplace(r.target, static_cast<uint32_t>(target_ids.size())).first->second;
     for (const auto& [k, v] : svc.meta) {
       std::string s = meta_txt_rdata(k, v);
       if (r.txt.size() + s.size() > 4096) break;
@@ -222,10 +228,13 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
     }
     uint32_t idx = static_cast<uint32_t>(e->instances.size());
     e->instances.push_back(std::move(r));
-    const InstanceRecord& rec = e->instances.back();
+    InstanceRecord& rec = e->instances.back();
+    rec.target_id = target_ids.emplace(rec.target, static_cast<uint32_t>(target_ids.size())).first->second;
     all_view.add(idx, rec);
-    std::set<std::string> tags;
-    for (const std::string& t : svc.tags) tags.insert(ascii_lower(t));
+    tags.clear();
+    for (const std::string& t : svc.tags) tags.push_back(ascii_lower(t));
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
     for (const std::string& t : tags) tag_views[t].add(idx, rec);
   }
   e->all = std::move(all_view.view);
@@ -326,13 +335,21 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
     const auto& old_addrs = before ? before->own_addresses : kNone;
     const auto& new_addrs = after ? after->own_addresses : kNone;
     if (old_addrs != new_addrs) {
-      for (const std::string& a : old_addrs) {
-        claim(a, false, before->name, -1);
-        moved.insert(a);
-      }
-      for (const std::string& a : new_addrs) {
-        claim(a, false, after->name, +1);
-        moved.insert(a);
+      // Both lists are sorted (with repeats, one per instance) and belong to the same name:
+      // only the difference changes owners, so one new instance costs one claim, not one per
+      // instance of its service.
+      size_t i = 0, j = 0;
+      while (i < old_addrs.size() || j < new_addrs.size()) {
+        if (j == new_addrs.size() || (i < old_addrs.size() && old_addrs[i] < new_addrs[j])) {
+          claim(old_addrs[i], false, before->name, -1);
+          moved.insert(old_addrs[i++]);
+        } else if (i == old_addrs.size() || new_addrs[j] < old_addrs[i]) {
+          claim(new_addrs[j], false, after->name, +1);
+          moved.insert(new_addrs[j++]);
+        } else {
+          ++i;
+          ++j;
+        }
       }
     }
     bool was = prev && prev->protected_mode, now = after && after->protected_mode;
