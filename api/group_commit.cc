@@ -36,20 +36,30 @@ asio::awaitable<std::expected<uint64_t, catalog::Error>> GroupCommitter::commit(
 
 void GroupCommitter::flush() {
   scheduled_ = false;
+  if (in_flight_) return;  // the batch in flight schedules the next one when it is done
   std::vector<std::shared_ptr<Waiter>> batch;
   batch.swap(queue_);
   if (batch.empty()) return;
   std::vector<std::vector<catalog::Op>> groups;
   groups.reserve(batch.size());
   for (auto& w : batch) groups.push_back(std::move(w->ops));
-  auto results = store_.commit_group(groups);
   ++batches_;
   writes_ += batch.size();
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i]->result = std::move(results[i]);
-    batch[i]->finished = true;
-    batch[i]->done.cancel();
-  }
+  in_flight_ = true;
+  // The embedded store calls back at once; etcd's store from its writer thread, through the
+  // io_context, while this loop goes on serving (new writes queue up for the next batch).
+  store_.commit_group_async(std::move(groups), [this, batch = std::move(batch)](auto results) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->result = std::move(results[i]);
+      batch[i]->finished = true;
+      batch[i]->done.cancel();
+    }
+    in_flight_ = false;
+    if (!queue_.empty() && !scheduled_) {
+      scheduled_ = true;
+      asio::post(io_, [this] { flush(); });
+    }
+  });
 }
 
 }  // namespace beacon::api

@@ -6,7 +6,8 @@
 // atomic write with its own index, but they share one fsync. Each waiting request resumes
 // with its own result, and only then is its reply sent, so a reply still means "on disk".
 // With one client the batch is one write; with many concurrent clients the batches grow on
-// their own while the previous sync runs. Control thread only.
+// their own while the previous sync runs. The batch goes through Store::commit_group_async,
+// so a networked store (etcd) does not hold up the event loop. Control thread only.
 #pragma once
 
 #include <utility>  // before awaitable.hpp: Boost 1.74 misses it
@@ -40,6 +41,7 @@ class GroupCommitter {
   catalog::Store& store_;
   std::vector<std::shared_ptr<Waiter>> queue_;
   bool scheduled_ = false;
+  bool in_flight_ = false;  // a batch is being committed (asynchronously)
   uint64_t batches_ = 0, writes_ = 0;
 };
 

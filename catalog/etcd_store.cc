@@ -87,7 +87,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
   etcd::Client control;  // commit() and range(), on the control thread
   etcd::Client feed_client;
   etcd::Client lease_client;
-  std::thread feed_thread, lease_thread;
+  std::thread feed_thread, lease_thread, writer_thread;
   std::atomic<bool> stopping{false};
 
   std::mutex mu;
@@ -451,9 +451,102 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
     }
   }
 
+  // One write with its retries: txn conflicts, and an election (etcd's "no leader", or a
+  // member that never answered because it forwarded to the leader that just died) waited out
+  // within the request timeout. Ops are idempotent, so retrying a write that may have been
+  // applied is safe. Returns the revision, 0 when there was nothing to write.
+  std::expected<uint64_t, Error> write(etcd::Client& client, const std::vector<Op>& ops,
+                                       const std::unordered_map<std::string, size_t>* held) {
+    std::expected<uint64_t, Error> result;
+    const auto deadline = Clock::now() + options.request_timeout;
+    for (int attempt = 0; attempt < kTxnAttempts;) {
+      bool retry = false;
+      result = commit_once(client, ops, retry, held);
+      if (retry) {
+        ++attempt;
+        continue;
+      }
+      const std::string why = result ? std::string() : result.error().message;
+      bool electing = !result && result.error().code == Error::Code::unavailable &&
+                      (why.find("no leader") != std::string::npos || why.find("leader changed") != std::string::npos ||
+                       why.find("no reply within") != std::string::npos);
+      if (!electing || Clock::now() + milliseconds(100) >= deadline) break;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    if (!result && result.error().code == Error::Code::unavailable) set_error(result.error().message);
+    return result;
+  }
+
+  // Any thread: waits (at most the request timeout) until the feed has read revision `rev`.
+  void wait_fed(uint64_t rev) {
+    std::unique_lock lock(mu);
+    wake = true;  // etcd answered: a feed waiting to reconnect may go now
+    cv.notify_all();
+    cv.wait_for(lock, options.request_timeout, [&] { return fed_rev >= rev || stopping.load(); });
+  }
+
+  // Control thread: Error{unavailable} when etcd is known to be down and a write tried less
+  // than a second ago (one write a second still tries: etcd may be back before the feed
+  // notices); the others fail at once instead of each waiting for a timeout.
+  std::optional<Error> known_down() {
+    bool was_synced;
+    {
+      std::lock_guard lock(mu);
+      was_synced = synced;
+    }
+    if (feed_up.load() || !was_synced) return std::nullopt;
+    auto now = Clock::now();
+    if (now - last_probe < std::chrono::seconds(1))
+      return Error{Error::Code::unavailable, options.name + " unreachable: " + error_text()};
+    last_probe = now;
+    return std::nullopt;
+  }
+
+  struct Job {
+    std::vector<std::vector<Op>> groups;
+    std::vector<std::expected<uint64_t, Error>> results;
+    std::vector<bool> pending;  // groups that still need a write
+    Done done;
+  };
+  std::mutex job_mu;
+  std::condition_variable job_cv;
+  std::deque<Job> jobs;  // for the writer thread, in order
+
+  void writer_loop() {
+    etcd::Client client(client_options());
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(job_mu);
+        job_cv.wait(lock, [&] { return stopping.load() || !jobs.empty(); });
+        if (stopping.load()) return;
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      uint64_t top = 0;
+      for (size_t i = 0; i < job.groups.size(); ++i) {
+        if (!job.pending[i]) continue;
+        auto r = write(client, job.groups[i], nullptr);
+        if (r && *r != 0) top = std::max(top, *r);
+        job.results[i] = r;
+      }
+      if (top != 0) wait_fed(top);
+      post([weak = weak_from_this(), job = std::make_shared<Job>(std::move(job))]() mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        self->drain();
+        for (auto& r : job->results) {
+          if (r && *r == 0) r = self->delivered;  // nothing was written: the current index
+        }
+        job->done(std::move(job->results));
+      });
+    }
+  }
+
   // Control thread: a del_prefix's keys at revision `rev`.
-  std::expected<std::vector<std::string>, Error> keys_under(std::string_view prefix, int64_t& rev) {
-    auto reply = control.call("/v3/kv/range", range_request(prefix, true).dump());
+  std::expected<std::vector<std::string>, Error> keys_under(etcd::Client& client, std::string_view prefix,
+                                                            int64_t& rev) {
+    auto reply = client.call("/v3/kv/range", range_request(prefix, true).dump());
     if (!reply) return std::unexpected(reply.error());
     auto doc = parse_reply(*reply);
     if (!doc) return std::unexpected(doc.error());
@@ -468,7 +561,8 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
     return keys;
   }
 
-  std::expected<uint64_t, Error> commit_once(const std::vector<Op>& ops, bool& retry) {
+  std::expected<uint64_t, Error> commit_once(etcd::Client& client, const std::vector<Op>& ops, bool& retry,
+                                             const std::unordered_map<std::string, size_t>* held) {
     retry = false;
     // The final effect per key, in first-touch order.
     std::vector<std::string> order;
@@ -485,7 +579,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
         case Op::Kind::del: set(op.key, std::nullopt); break;
         case Op::Kind::del_prefix: {
           int64_t rev = 0;
-          auto keys = keys_under(op.key, rev);
+          auto keys = keys_under(client, op.key, rev);
           if (!keys) return std::unexpected(keys.error());
           for (const auto& k : *keys) set(k, std::nullopt);
           for (const auto& k : order) {
@@ -503,9 +597,9 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
     json success = json::array();
     for (const auto& key : order) {
       const auto& value = effect[key];
-      if (value) {
-        auto have = delivered_hash.find(key);
-        if (have != delivered_hash.end() && have->second == std::hash<std::string>{}(*value)) continue;
+      if (value && held) {
+        auto have = held->find(key);
+        if (have != held->end() && have->second == std::hash<std::string>{}(*value)) continue;
       }
       if (value) {
         success.push_back({{"request_put", {{"key", etcd::base64_encode(key)}, {"value", etcd::base64_encode(*value)}}}});
@@ -513,7 +607,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
         success.push_back({{"request_delete_range", {{"key", etcd::base64_encode(key)}}}});
       }
     }
-    if (success.empty()) return delivered;
+    if (success.empty()) return 0;  // nothing to write: the caller reports its current index
     // etcd takes at most --max-txn-ops (default 128) ops per txn. A bigger write (an agent
     // with hundreds of config services) goes in several txns, in order: each is atomic, the
     // whole is not (every such write is a re-assertable sync).
@@ -522,7 +616,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
       json part = json::array();
       for (size_t i = at; i < std::min(success.size(), at + kMaxTxnOps); ++i) part.push_back(success[i]);
       json txn = {{"compare", at == 0 ? compare : json::array()}, {"success", part}};
-      auto reply = control.call("/v3/kv/txn", txn.dump());
+      auto reply = client.call("/v3/kv/txn", txn.dump());
       if (!reply) return std::unexpected(reply.error());
       auto doc = parse_reply(*reply);
       if (!doc) return std::unexpected(doc.error());
@@ -541,6 +635,7 @@ EtcdStore::EtcdStore(Options options, Post post) : impl_(std::make_shared<Impl>(
   impl_->feed_thread = std::thread([impl = impl_.get()] { impl->feed_loop(); });
   if (!impl_->options.liveness_key.empty())
     impl_->lease_thread = std::thread([impl = impl_.get()] { impl->lease_loop(); });
+  if (!impl_->options.read_only) impl_->writer_thread = std::thread([impl = impl_.get()] { impl->writer_loop(); });
 }
 
 EtcdStore::~EtcdStore() { stop(); }
@@ -548,63 +643,74 @@ EtcdStore::~EtcdStore() { stop(); }
 void EtcdStore::stop() {
   if (impl_->stopping.exchange(true)) return;
   impl_->cv.notify_all();
+  {
+    std::lock_guard lock(impl_->job_mu);  // the writer checks `stopping` under this lock
+  }
+  impl_->job_cv.notify_all();
   impl_->feed_client.interrupt();
   impl_->lease_client.interrupt();
   if (impl_->feed_thread.joinable()) impl_->feed_thread.join();
   if (impl_->lease_thread.joinable()) impl_->lease_thread.join();
+  if (impl_->writer_thread.joinable()) impl_->writer_thread.join();
 }
 
 std::expected<uint64_t, Error> EtcdStore::commit(const std::vector<Op>& ops) {
   Impl& d = *impl_;
   if (d.options.read_only) return std::unexpected(Error{Error::Code::invalid, d.options.name + " is read-only here"});
   if (ops.empty()) return d.delivered;
-  bool synced;
-  {
-    std::lock_guard lock(d.mu);
-    synced = d.synced;
-  }
-  if (!d.feed_up.load() && synced) {
-    // Known to be down: one write a second tries (it may be back before the feed notices);
-    // the others fail at once instead of each waiting for a timeout on the control thread.
-    auto now = Clock::now();
-    if (now - d.last_probe < std::chrono::seconds(1))
-      return std::unexpected(Error{Error::Code::unavailable, d.options.name + " unreachable: " + d.error_text()});
-    d.last_probe = now;
-  }
-  std::expected<uint64_t, Error> result;
-  // A leader election (about one election timeout) is waited out within the request timeout,
-  // so losing the leader member does not fail the writes made meanwhile.
-  const auto deadline = Clock::now() + d.options.request_timeout;
-  for (int attempt = 0; attempt < kTxnAttempts;) {
-    bool retry = false;
-    result = d.commit_once(ops, retry);
-    if (retry) {
-      ++attempt;
-      continue;
-    }
-    // An election shows as "no leader", or as a member that never answered because it
-    // forwarded the write to the leader that just died. Ops are idempotent, so retrying a
-    // write that may have been applied is safe.
-    const std::string& why = result ? std::string() : result.error().message;
-    bool electing = !result && result.error().code == Error::Code::unavailable &&
-                    (why.find("no leader") != std::string::npos || why.find("leader changed") != std::string::npos ||
-                     why.find("no reply within") != std::string::npos);
-    if (!electing || Clock::now() + std::chrono::milliseconds(100) >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!result) {
-    if (result.error().code == Error::Code::unavailable) d.set_error(result.error().message);
-    return result;
-  }
+  if (auto down = d.known_down()) return std::unexpected(*down);
+  auto result = d.write(d.control, ops, &d.delivered_hash);
+  if (!result) return result;
+  if (*result == 0) return d.delivered;  // only puts of values already held
   // Read our own write: wait until the feed has it, then deliver it here and now.
-  {
-    std::unique_lock lock(d.mu);
-    d.wake = true;  // etcd answered: a feed waiting to reconnect may go now
-    d.cv.notify_all();
-    d.cv.wait_for(lock, d.options.request_timeout, [&] { return d.fed_rev >= *result || d.stopping.load(); });
-  }
+  d.wait_fed(*result);
   d.drain();
   return result;
+}
+
+void EtcdStore::commit_group_async(std::vector<std::vector<Op>> groups, Done done) {
+  Impl& d = *impl_;
+  Impl::Job job;
+  job.results.assign(groups.size(), std::expected<uint64_t, Error>(d.delivered));
+  job.pending.assign(groups.size(), false);
+  std::optional<Error> down;
+  bool any = false;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    auto& ops = groups[i];
+    if (d.options.read_only) {
+      job.results[i] = std::unexpected(Error{Error::Code::invalid, d.options.name + " is read-only here"});
+      continue;
+    }
+    // Puts of values this replica already holds are no change (decided here, on the thread
+    // that owns the delivered state), unless a delete in the same group could remove them.
+    bool deletes = std::any_of(ops.begin(), ops.end(), [](const Op& op) { return op.kind != Op::Kind::put; });
+    if (!deletes) {
+      std::erase_if(ops, [&](const Op& op) {
+        auto have = d.delivered_hash.find(op.key);
+        return !op.key.empty() && have != d.delivered_hash.end() &&
+               have->second == std::hash<std::string>{}(op.value);
+      });
+    }
+    if (ops.empty()) continue;
+    if (!any) down = d.known_down();
+    any = true;
+    if (down) {
+      job.results[i] = std::unexpected(*down);
+      continue;
+    }
+    job.pending[i] = true;
+  }
+  if (std::find(job.pending.begin(), job.pending.end(), true) == job.pending.end()) {
+    done(std::move(job.results));
+    return;
+  }
+  job.groups = std::move(groups);
+  job.done = std::move(done);
+  {
+    std::lock_guard lock(d.job_mu);
+    d.jobs.push_back(std::move(job));
+  }
+  d.job_cv.notify_one();
 }
 
 std::expected<Range, Error> EtcdStore::range(std::string_view prefix) {

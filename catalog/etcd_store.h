@@ -5,7 +5,8 @@
 // see catalog/README.md for why not gRPC. The catalog index is etcd's revision.
 //
 // Threads. commit() and range() block the calling (control) thread for at most the request
-// timeout per endpoint tried. Two threads of the store's own run the rest:
+// timeout; commit_group_async() runs on a writer thread of the store's own and posts its
+// results back, so the control thread never waits for it. Two more threads run the rest:
 //  - the feed reads the watched prefix and then watches it; after a disconnect it resumes the
 //    watch from the last revision it saw (another endpoint, with backoff), and when etcd has
 //    compacted that revision away it re-reads the prefix and sends the difference as events.
@@ -59,6 +60,8 @@ class EtcdStore final : public Store {
   EtcdStore& operator=(const EtcdStore&) = delete;
 
   std::expected<uint64_t, Error> commit(const std::vector<Op>& ops) override;
+  // On the store's writer thread (with its own connection); `done` is posted back.
+  void commit_group_async(std::vector<std::vector<Op>> groups, Done done) override;
   std::expected<Range, Error> range(std::string_view prefix) override;
   void watch(Watcher watcher) override;
   uint64_t index() const override;

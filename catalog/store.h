@@ -85,6 +85,13 @@ class Store {
     return results;
   }
 
+  // commit_group() without waiting: `done` gets the results on the store's owner thread.
+  // A store whose writes go over the network (etcd) runs them on a thread of its own, so the
+  // caller's event loop keeps serving meanwhile; the default commits at once and calls
+  // `done` before returning. Watchers have seen the writes when `done` runs.
+  using Done = std::function<void(std::vector<std::expected<uint64_t, Error>>)>;
+  virtual void commit_group_async(std::vector<std::vector<Op>> groups, Done done) { done(commit_group(groups)); }
+
   // Reads every key starting with `prefix`, sorted by key, with the index they are valid at.
   virtual std::expected<Range, Error> range(std::string_view prefix) = 0;
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "catalog/etcd_client.h"
@@ -189,6 +190,52 @@ TEST_CASE("EtcdStore: commits are atomic etcd transactions, read back by range a
   SECTION("keys outside the watched prefix are not in the feed") {
     REQUIRE(a.store->commit({put("beacon/dc2/nodes/x", "{}")}));
     CHECK_FALSE(a.seen.contains("beacon/dc2/nodes/x"));
+  }
+}
+
+TEST_CASE("EtcdStore: commit_group_async writes on its own thread and reports back through post", "[etcd]") {
+  test::EtcdCluster cluster(1);
+  REQUIRE_ETCD(cluster);
+  Follower a(cluster.endpoints(), "beacon/dc1/");
+  REQUIRE(a.store->wait_synced(5s));
+  std::optional<std::vector<std::expected<uint64_t, Error>>> got;
+  a.store->commit_group_async({{put("beacon/dc1/nodes/n1", "1")},
+                               {put("beacon/dc1/nodes/n2", "2"), del("beacon/dc1/nodes/n1")},
+                               {put("", "bad")},
+                               {}},
+                              [&](auto results) { got = std::move(results); });
+  CHECK_FALSE(got);  // not on the calling thread: it comes through the posted queue
+  REQUIRE(a.until([&] { return got.has_value(); }));
+  REQUIRE(got->size() == 4);
+  REQUIRE((*got)[0]);
+  REQUIRE((*got)[1]);
+  CHECK(*(*got)[1] > *(*got)[0]);  // in order, each its own revision
+  REQUIRE_FALSE((*got)[2]);
+  CHECK((*got)[2].error().code == Error::Code::invalid);
+  REQUIRE((*got)[3]);  // an empty group: the current index
+  // The watchers saw the writes before `done` ran.
+  CHECK(a.seen.contains("beacon/dc1/nodes/n2"));
+  CHECK_FALSE(a.seen.contains("beacon/dc1/nodes/n1"));
+
+  SECTION("puts of values already held write nothing") {
+    got.reset();
+    uint64_t before = a.store->index();
+    a.store->commit_group_async({{put("beacon/dc1/nodes/n2", "2")}}, [&](auto results) { got = std::move(results); });
+    REQUIRE(a.until([&] { return got.has_value(); }));
+    REQUIRE((*got)[0]);
+    CHECK(*(*got)[0] == before);
+  }
+  SECTION("with etcd known to be down, the writes fail fast") {
+    cluster.stop_all();
+    REQUIRE(a.until([&] { return !a.store->contact().known_leader; }));
+    (void)a.store->commit({put("beacon/dc1/nodes/probe", "x")});  // the one try a second
+    got.reset();
+    auto start = Clock::now();
+    a.store->commit_group_async({{put("beacon/dc1/nodes/n3", "3")}}, [&](auto results) { got = std::move(results); });
+    REQUIRE(a.until([&] { return got.has_value(); }));
+    CHECK(Clock::now() - start < 500ms);
+    REQUIRE_FALSE((*got)[0]);
+    CHECK((*got)[0].error().code == Error::Code::unavailable);
   }
 }
 
