@@ -176,7 +176,7 @@ std::expected<void, std::string> Agent::open_etcd() {
   catalog::EtcdStore::Options o = etcd_options(sc.etcd_endpoints);
   o.watch_prefix = keyspace_.dc_prefix();
   o.liveness_key = keyspace_.alive_key(config_.node_name);
-  o.liveness_value = "{\"Node\":\"" + config_.node_name + "\",\"Address\":\"" + config_.bind_addr + "\"}";
+  o.liveness_value = catalog::encode_node(agent_node(config_));  // for people reading etcdctl
   auto store = std::make_unique<catalog::EtcdStore>(
       std::move(o), [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
   catalog::EtcdStore* etcd = store.get();
