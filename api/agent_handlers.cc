@@ -111,9 +111,15 @@ Response deregister_service(Env& env, const Request& req) {
   const catalog::Service* s = env.ctx.replica.service(env.local_node(), id);
   if (s == nullptr) return text_error(404, "Unknown service ID " + quoted(id));
   if (!req.identity.can_write_service(s->name)) return permission_denied(req, "deregister service " + id);
-  if (auto r = env.ctx.writer.deregister_service(env.local_node(), id); !r) return store_error(r.error());
-  log::info("http", "deregistered service ", id, " by ", req.identity.description());
-  return ok();
+  // The instance and its checks, as this agent's replica holds them (its own node: it is the
+  // only writer), in one write that is group-committed before the reply like registrations.
+  const catalog::Keyspace& keys = env.ctx.writer.keyspace();
+  Response r = ok();
+  r.commit.push_back({catalog::Op::Kind::del, keys.service_key(env.local_node(), id), {}});
+  for (const catalog::Check* c : env.ctx.replica.service_checks(env.local_node(), id))
+    r.commit.push_back({catalog::Op::Kind::del, keys.check_key(env.local_node(), c->id), {}});
+  log::info("http", "deregistering service ", id, " by ", req.identity.description());
+  return r;
 }
 
 // `enable` of the maintenance endpoints: required, true or false.
