@@ -22,15 +22,42 @@ namespace asio = boost::asio;
 
 namespace {
 
+// A datacenter this agent follows read-only: its replica answers `?dc=<name>` reads, with
+// blocking queries of its own.
+struct Remote {
+  Remote(asio::io_context& io, Context context, std::string dc_name, config::Config dc_config)
+      : name(std::move(dc_name)), config(std::move(dc_config)), ctx(std::move(context)), blocking(io, ctx.replica),
+        env{ctx, blocking} {
+    ctx.config = [this]() -> const config::Config& { return config; };
+    add_catalog_routes(router, env);
+    add_health_routes(router, env);
+  }
+  std::string name;
+  config::Config config;  // the agent's, with this datacenter's name (the JSON "Datacenter")
+  Context ctx;
+  Blocking blocking;
+  Env env;
+  Router router;
+};
+
 struct Core {
   Core(asio::io_context& io, Context context)
-      : ctx(std::move(context)), blocking(io, ctx.replica), committer(io, ctx.writer.store()), env{ctx, blocking} {}
+      : io(io), ctx(std::move(context)), blocking(io, ctx.replica), committer(io, ctx.writer.store()),
+        env{ctx, blocking} {}
+  asio::io_context& io;
   Context ctx;
   Blocking blocking;
   GroupCommitter committer;
   Env env;
   Router router;
+  std::vector<std::unique_ptr<Remote>> remotes;
   bool stopped = false;
+
+  Remote* remote(std::string_view dc) {
+    for (auto& r : remotes)
+      if (r->name == dc) return r.get();
+    return nullptr;
+  }
 };
 
 // Staleness, as Consul reports it: whether the catalog store is reachable now and how long
@@ -57,6 +84,9 @@ Response run_handler(const Route& route, const Request& request) {
   }
 }
 
+asio::awaitable<Response> serve(std::shared_ptr<Core> core, const Route& route, Blocking& waiters,
+                                Request request);
+
 // Everything between the parsed request and the response, for one request.
 asio::awaitable<Response> respond(std::shared_ptr<Core> core, Request request) {
   if (core->stopped) co_return text_error(503, "Server is shutting down");
@@ -72,10 +102,27 @@ asio::awaitable<Response> respond(std::shared_ptr<Core> core, Request request) {
   const config::Config& config = core->env.config();
   request.identity = resolve_identity(config.acl, request.token);
 
+  Blocking* blocking_of = &core->blocking;
+  const Route* chosen = &route;
   if (route.checks_datacenter) {
     auto dc = request.get("dc");
-    if (dc && !dc->empty() && *dc != config.datacenter) co_return text_error(500, "No path to datacenter");
+    if (dc && !dc->empty() && *dc != config.datacenter) {
+      // Reads of a followed datacenter come from its replica; writes go to its own agents.
+      Remote* remote = request.method == "GET" ? core->remote(*dc) : nullptr;
+      if (remote == nullptr) co_return text_error(500, "No path to datacenter");
+      Router::Match m = remote->router.match(request.method, request.path);
+      if (m.route == nullptr) co_return text_error(500, "No path to datacenter");
+      request.params = std::move(m.params);
+      chosen = m.route;
+      blocking_of = &remote->blocking;
+    }
   }
+  co_return co_await serve(core, *chosen, *blocking_of, std::move(request));
+}
+
+// The rest of respond(): ACL, blocking wait, handler, write, index header.
+asio::awaitable<Response> serve(std::shared_ptr<Core> core, const Route& route, Blocking& waiters,
+                                Request request) {
   bool hidden = route.read_acl != ReadAcl::none && !request.identity.can_read();
   if (hidden && route.read_acl == ReadAcl::forbidden) co_return permission_denied(request, "read " + request.path);
 
@@ -85,7 +132,7 @@ asio::awaitable<Response> respond(std::shared_ptr<Core> core, Request request) {
     if (!blocking) co_return text_error(400, blocking.error());
     part = route.part(request);
     if (blocking->index > 0) {
-      co_await core->blocking.wait(*part, blocking->index, blocking->wait);
+      co_await waiters.wait(*part, blocking->index, blocking->wait);
       if (core->stopped) co_return text_error(503, "Server is shutting down");
     }
   }
@@ -106,7 +153,7 @@ asio::awaitable<Response> respond(std::shared_ptr<Core> core, Request request) {
                      "Storage error: " + written.error().message);
     }
   }
-  if (part) r.set_header("X-Consul-Index", std::to_string(core->blocking.index(*part)));
+  if (part) r.set_header("X-Consul-Index", std::to_string(waiters.index(*part)));
   co_return r;
 }
 
@@ -163,11 +210,24 @@ void Server::start() { impl_->http->start(); }
 void Server::stop() {
   impl_->core->stopped = true;
   impl_->core->blocking.stop();
+  for (auto& r : impl_->core->remotes) r->blocking.stop();
   impl_->http->stop();
 }
 
 void Server::notify(uint64_t index, const catalog::Change& change) {
   if (!change.empty()) impl_->core->blocking.notify(index, change);
+}
+
+void Server::follow_datacenter(const std::string& name, catalog::Replica& replica) {
+  Core& core = *impl_->core;
+  config::Config dc_config = core.ctx.config();
+  dc_config.datacenter = name;
+  Context ctx{nullptr, replica, core.ctx.writer, core.ctx.health, core.ctx.version};
+  core.remotes.push_back(std::make_unique<Remote>(core.io, std::move(ctx), name, std::move(dc_config)));
+}
+
+void Server::notify_datacenter(const std::string& name, uint64_t index, const catalog::Change& change) {
+  if (Remote* r = impl_->core->remote(name); r && !change.empty()) r->blocking.notify(index, change);
 }
 
 size_t Server::blocking_waiters() const { return impl_->core->blocking.waiting(); }

@@ -50,6 +50,12 @@ class Server {
   // wakes the blocking queries that read them.
   void notify(uint64_t index, const catalog::Change& change);
 
+  // Another datacenter followed read-only: catalog and health GETs with `?dc=<name>` are
+  // answered from `replica` (which must outlive the Server), and notify_datacenter() wakes
+  // their blocking queries. Writes with `?dc=<name>` still answer "No path to datacenter".
+  void follow_datacenter(const std::string& name, catalog::Replica& replica);
+  void notify_datacenter(const std::string& name, uint64_t index, const catalog::Change& change);
+
   // Blocking queries suspended right now (for tests and stats).
   size_t blocking_waiters() const;
 

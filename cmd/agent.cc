@@ -167,6 +167,7 @@ void Agent::on_remote_commit(RemoteDc& dc, uint64_t index, const std::vector<cat
   }
   zones_.set_remote(std::move(zones));
   publish(catalog::Change{});
+  if (http_) http_->notify_datacenter(dc.name, index, change);
 }
 
 // etcd mode: the catalog is shared; this agent's writes go to etcd and every agent's replica
@@ -323,6 +324,7 @@ std::expected<void, std::string> Agent::open_http() {
   auto http = api::Server::bind(io_, config_.client_addr, static_cast<uint16_t>(config_.ports.http), std::move(ctx));
   if (!http) return std::unexpected(http.error());
   http_ = std::move(*http);
+  for (auto& r : remote_) http_->follow_datacenter(r->name, r->replica);
   http_->start();
   std::string host = config_.client_addr.find(':') != std::string::npos ? "[" + config_.client_addr + "]"
                                                                         : config_.client_addr;

@@ -818,6 +818,21 @@ TEST_CASE("etcd: [[datacenters]] follows another datacenter's etcd cluster",
   CHECK(names.count("dc1") == 1);
   CHECK(names.count("dc2") == 1);
 
+  // HTTP reads with ?dc=dc2 come from A's copy of dc2; writes there are not A's to make.
+  HttpReply remote = a.get("/v1/health/service/db?dc=dc2&passing");
+  INFO(remote.raw);
+  CHECK(remote.status == 200);
+  CHECK(health_addresses(remote) == std::vector<std::string>{"127.0.0.41"});
+  CHECK(remote.body.find("\"Datacenter\":\"dc2\"") != std::string::npos);
+  CHECK_FALSE(header(remote, "X-Consul-Index").empty());
+  HttpReply remote_services = a.get("/v1/catalog/services?dc=dc2");
+  CHECK(remote_services.status == 200);
+  CHECK(contains(catalog_service_names(remote_services), "db"));
+  CHECK_FALSE(contains(catalog_service_names(remote_services), "web"));
+  CHECK(health_addresses(a.get("/v1/health/service/db?passing")).empty());  // dc1 has no db
+  CHECK(a.get("/v1/health/service/db?dc=dc3").status == 500);
+  CHECK(a.put("/v1/catalog/register?dc=dc2", "{\"Node\":\"x\",\"Address\":\"127.0.0.9\"}").status == 500);
+
   // A follows dc2 live, not once.
   REQUIRE(d.put("/v1/agent/service/register", register_json("db", "db-2", "127.0.0.42", 5432)).status == 200);
   CHECK(eventually_a(a.dns, "db.service.dc2.consul", {"127.0.0.41", "127.0.0.42"}));
