@@ -441,14 +441,8 @@ void Agent::reload() {
   next.datacenter = config_.datacenter;
   next.node_name = config_.node_name;
   next.dev = config_.dev;
-  bool store_changed = next.store.backend != config_.store.backend ||
-                       next.store.etcd_endpoints != config_.store.etcd_endpoints ||
-                       next.store.etcd_prefix != config_.store.etcd_prefix ||
-                       next.datacenters.size() != config_.datacenters.size();
-  for (size_t i = 0; !store_changed && i < next.datacenters.size(); ++i)
-    store_changed = next.datacenters[i].name != config_.datacenters[i].name ||
-                    next.datacenters[i].etcd_endpoints != config_.datacenters[i].etcd_endpoints;
-  if (store_changed) log::warn("agent", "[store] and [[datacenters]] changes need a restart; ignored");
+  if (next.store != config_.store || next.datacenters != config_.datacenters)
+    log::warn("agent", "[store] and [[datacenters]] changes need a restart; ignored");
   next.store = config_.store;
   next.datacenters = config_.datacenters;
   log::Level level;

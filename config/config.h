@@ -123,6 +123,7 @@ struct StoreConfig {
   std::string username, password;             // etcd authentication; both or neither; password never logged
   Duration lease_ttl{10'000};                 // the agent's liveness lease; 2s..1h
   Duration request_timeout{3'000};            // one etcd request (a write's reply waits at most this); 100ms..60s, < lease_ttl
+  bool operator==(const StoreConfig&) const = default;
 };
 
 // One `[[datacenters]]` entry: another datacenter whose catalog this agent follows read-only.
@@ -131,6 +132,7 @@ struct DatacenterConfig {
   std::string name;                           // required, one DNS label, lower case, not this agent's datacenter, unique
   std::vector<std::string> etcd_endpoints;    // required, non-empty; normalised like StoreConfig's
   std::string etcd_prefix = "beacon/";        // ends with '/'
+  bool operator==(const DatacenterConfig&) const = default;
 };
 
 struct PortsConfig {

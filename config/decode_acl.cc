@@ -65,21 +65,15 @@ std::expected<void, Error> decode_acl(const Fields& f, const toml::node& node, c
     return {};
   };
   auto tokens = [&](const toml::node& n, const std::string& key) -> Result {
-    auto array = f.array(n, key);
-    if (!array) return std::unexpected(array.error());
-    for (size_t i = 0; i < (*array)->size(); ++i) {
-      const toml::node& entry = *(*array)->get(i);
-      std::string entry_path = indexed(key, i);
-      auto t = f.table(entry, entry_path);
-      if (!t) return std::unexpected(t.error());
+    return f.tables(n, key, [&](const toml::table& t, const toml::node& entry, const std::string& entry_path) -> Result {
       AclToken token;
-      if (auto r = decode_token(f, **t, entry_path, token, entry); !r) return r;
+      if (auto r = decode_token(f, t, entry_path, token, entry); !r) return r;
       for (const AclToken& other : acl.tokens)
         if (other.secret == token.secret)
           return std::unexpected(f.error(entry, entry_path + ".secret", "is the same as another token's"));
       acl.tokens.push_back(std::move(token));
-    }
-    return {};
+      return {};
+    });
   };
   return f.walk(**table, path, {{"enabled", f.into(acl.enabled)}, {"default_policy", policy}, {"tokens", tokens}});
 }

@@ -269,21 +269,16 @@ Result decode_service(const Fields& f, const toml::table& table, const std::stri
 
 std::expected<void, Error> decode_services(const Fields& f, const toml::node& node,
                                            LoadState& state) {
-  const std::string path = "services";
-  auto list = f.array(node, path);
-  if (!list) return std::unexpected(list.error());
-  for (std::size_t i = 0; i < (*list)->size(); ++i) {
-    const toml::node& item = *(*list)->get(i);
-    std::string item_path = indexed(path, i);
-    auto table = f.table(item, item_path);
-    if (!table) return std::unexpected(table.error());
-    ServiceConfig svc;
-    ServiceOrigin origin{f.origin(item), f.origin(item), item_path, {}};
-    if (auto ok = decode_service(f, **table, item_path, svc, origin); !ok) return ok;
-    state.config.services.push_back(std::move(svc));
-    state.services.push_back(std::move(origin));
-  }
-  return {};
+  return f.tables(node, "services",
+                  [&](const toml::table& table, const toml::node& item,
+                      const std::string& item_path) -> std::expected<void, Error> {
+                    ServiceConfig svc;
+                    ServiceOrigin origin{f.origin(item), f.origin(item), item_path, {}};
+                    if (auto ok = decode_service(f, table, item_path, svc, origin); !ok) return ok;
+                    state.config.services.push_back(std::move(svc));
+                    state.services.push_back(std::move(origin));
+                    return {};
+                  });
 }
 
 }  // namespace beacon::config::detail

@@ -186,21 +186,16 @@ std::expected<void, Error> decode_store(const Fields& f, const toml::node& node,
 
 std::expected<void, Error> decode_datacenters(const Fields& f, const toml::node& node,
                                               LoadState& state) {
-  const std::string path = "datacenters";
-  auto list = f.array(node, path);
-  if (!list) return std::unexpected(list.error());
-  for (std::size_t i = 0; i < (*list)->size(); ++i) {
-    const toml::node& item = *(*list)->get(i);
-    std::string item_path = indexed(path, i);
-    auto table = f.table(item, item_path);
-    if (!table) return std::unexpected(table.error());
-    DatacenterConfig dc;
-    DatacenterOrigin origin{f.origin(item), f.origin(item), item_path};
-    if (auto ok = decode_datacenter(f, **table, item_path, dc, origin); !ok) return ok;
-    state.config.datacenters.push_back(std::move(dc));
-    state.datacenters.push_back(std::move(origin));
-  }
-  return {};
+  return f.tables(node, "datacenters",
+                  [&](const toml::table& table, const toml::node& item,
+                      const std::string& item_path) -> std::expected<void, Error> {
+                    DatacenterConfig dc;
+                    DatacenterOrigin origin{f.origin(item), f.origin(item), item_path};
+                    if (auto ok = decode_datacenter(f, table, item_path, dc, origin); !ok) return ok;
+                    state.config.datacenters.push_back(std::move(dc));
+                    state.datacenters.push_back(std::move(origin));
+                    return {};
+                  });
 }
 
 }  // namespace beacon::config::detail

@@ -134,6 +134,19 @@ std::expected<const toml::array*, Error> Fields::array(const toml::node& n,
   return value;
 }
 
+std::expected<void, Error> Fields::tables(const toml::node& n, const std::string& key, const TableFn& each) const {
+  auto list = array(n, key);
+  if (!list) return std::unexpected(list.error());
+  for (std::size_t i = 0; i < (*list)->size(); ++i) {
+    const toml::node& item = *(*list)->get(i);
+    std::string item_path = indexed(key, i);
+    auto t = table(item, item_path);
+    if (!t) return std::unexpected(t.error());
+    if (auto ok = each(**t, item, item_path); !ok) return ok;
+  }
+  return {};
+}
+
 Fields::Result Fields::walk(
     const toml::table& table, const std::string& prefix,
     std::initializer_list<std::pair<std::string_view, Handler>> handlers) const {

@@ -67,6 +67,11 @@ class Fields {
                                                          const std::string& key) const;
   std::expected<const toml::table*, Error> table(const toml::node& n, const std::string& key) const;
   std::expected<const toml::array*, Error> array(const toml::node& n, const std::string& key) const;
+  // An array of tables (`[[key]]`): calls `each` with every table, its node and its path
+  // "<key>[i]", in order; the first error (a non-table element, or what `each` returns) ends it.
+  using TableFn = std::function<std::expected<void, Error>(const toml::table& table, const toml::node& item,
+                                                           const std::string& item_path)>;
+  std::expected<void, Error> tables(const toml::node& n, const std::string& key, const TableFn& each) const;
 
   // Visits the entries of `table` in the order they were written, calling the handler
   // registered under each entry's name with the path "<prefix>.<name>" (just "<name>" when

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "catalog/etcd_client.h"
+#include "tests/support/etcd_catch.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/loopback_port.h"
 #include "tests/support/subprocess.h"
@@ -97,12 +98,6 @@ Op put(std::string key, std::string value) { return Op{Op::Kind::put, std::move(
 Op del(std::string key) { return Op{Op::Kind::del, std::move(key), {}}; }
 Op del_prefix(std::string key) { return Op{Op::Kind::del_prefix, std::move(key), {}}; }
 
-#define REQUIRE_ETCD(cluster)                                              \
-  do {                                                                     \
-    if (auto missing = ::beacon::test::missing_etcd(); !missing.empty())   \
-      FAIL(missing);                                                       \
-    if (!(cluster).start()) FAIL("etcd did not start: " << (cluster).failure()); \
-  } while (0)
 
 TEST_CASE("etcd gateway encoding: base64 and prefix ends", "[etcd]") {
   for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
@@ -121,7 +116,7 @@ TEST_CASE("etcd gateway encoding: base64 and prefix ends", "[etcd]") {
 
 TEST_CASE("EtcdStore: commits are atomic etcd transactions, read back by range and the feed", "[etcd]") {
   test::EtcdCluster cluster(1);
-  REQUIRE_ETCD(cluster);
+  REQUIRE_ETCD_STARTED(cluster);
   Follower a(cluster.endpoints(), "beacon/dc1/");
   REQUIRE(a.store->wait_synced(5s));
 
@@ -195,7 +190,7 @@ TEST_CASE("EtcdStore: commits are atomic etcd transactions, read back by range a
 
 TEST_CASE("EtcdStore: commit_group_async writes on its own thread and reports back through post", "[etcd]") {
   test::EtcdCluster cluster(1);
-  REQUIRE_ETCD(cluster);
+  REQUIRE_ETCD_STARTED(cluster);
   Follower a(cluster.endpoints(), "beacon/dc1/");
   REQUIRE(a.store->wait_synced(5s));
   std::optional<std::vector<std::expected<uint64_t, Error>>> got;
@@ -241,7 +236,7 @@ TEST_CASE("EtcdStore: commit_group_async writes on its own thread and reports ba
 
 TEST_CASE("EtcdStore: a second agent's store sees the first one's writes and deletes, in order", "[etcd]") {
   test::EtcdCluster cluster(1);
-  REQUIRE_ETCD(cluster);
+  REQUIRE_ETCD_STARTED(cluster);
   Follower a(cluster.endpoints(), "beacon/dc1/");
   Follower b(cluster.endpoints(), "beacon/dc1/");
   REQUIRE(a.store->wait_synced(5s));
@@ -257,7 +252,7 @@ TEST_CASE("EtcdStore: a second agent's store sees the first one's writes and del
 
 TEST_CASE("EtcdStore: a follower started later reads what is there, and catches up after etcd restarts", "[etcd]") {
   test::EtcdCluster cluster(1);
-  REQUIRE_ETCD(cluster);
+  REQUIRE_ETCD_STARTED(cluster);
   Follower a(cluster.endpoints(), "beacon/dc1/");
   REQUIRE(a.store->wait_synced(5s));
   REQUIRE(a.store->commit({put("beacon/dc1/nodes/n1", "1"), put("beacon/dc1/nodes/n2", "2")}));
@@ -290,7 +285,7 @@ TEST_CASE("EtcdStore: a follower started later reads what is there, and catches 
 
 TEST_CASE("EtcdStore: the liveness key lives with the lease and goes when the store stops", "[etcd]") {
   test::EtcdCluster cluster(1);
-  REQUIRE_ETCD(cluster);
+  REQUIRE_ETCD_STARTED(cluster);
   Follower watcher(cluster.endpoints(), "beacon/dc1/");
   REQUIRE(watcher.store->wait_synced(5s));
   {
@@ -313,7 +308,7 @@ TEST_CASE("EtcdStore: the liveness key lives with the lease and goes when the st
 
 TEST_CASE("EtcdStore: etcd with authentication: user and password, token on every request", "[etcd]") {
   test::EtcdCluster cluster(1);
-  REQUIRE_ETCD(cluster);
+  REQUIRE_ETCD_STARTED(cluster);
   REQUIRE(cluster.etcdctl({"user", "add", "root:s3cret-pw"}).exit_code == 0);
   REQUIRE(cluster.etcdctl({"auth", "enable"}).exit_code == 0);
   auto as_root = [&](std::vector<std::string> args) {
@@ -496,7 +491,7 @@ TEST_CASE("EtcdStore: no etcd at all", "[etcd]") {
 
 TEST_CASE("EtcdStore: a read-only follower refuses writes", "[etcd]") {
   test::EtcdCluster cluster(1);
-  REQUIRE_ETCD(cluster);
+  REQUIRE_ETCD_STARTED(cluster);
   EtcdStore::Options o;
   o.endpoints = cluster.endpoints();
   o.watch_prefix = "beacon/dc2/";

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/etcd_catch.h"
 #include "tests/support/etcd_cluster.h"
 
 namespace beacon::test {
@@ -35,19 +36,6 @@ std::string put(const EtcdCluster& cluster, const std::string& key, const std::s
 
 bool process_exists(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno != ESRCH); }
 
-#define REQUIRE_ETCD_STARTED(cluster)                                                  \
-  do {                                                                                 \
-    const std::string missing_ = missing_etcd();                                       \
-    if (!missing_.empty()) FAIL(missing_);                                             \
-    if (!(cluster).start()) FAIL("etcd cluster did not start: " << (cluster).failure()); \
-  } while (0)
-
-// Fails the test, with the cluster's failure() (command lines, member logs), unless `call`
-// returns true.
-#define REQUIRE_ETCD_OK(cluster, call)                                \
-  do {                                                                \
-    if (!(call)) FAIL(#call " failed: " << (cluster).failure());      \
-  } while (0)
 
 TEST_CASE("etcd cluster: three members start, lose one, and keep their data across a full restart",
           "[integration][etcd][etcd_cluster]") {

@@ -47,6 +47,7 @@
 #include "tests/integration/fixtures.h"
 #include "tests/support/curl.h"
 #include "tests/support/dns_message.h"
+#include "tests/support/etcd_catch.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/raw_dns.h"
 
@@ -77,19 +78,6 @@ struct FailureListener : Catch::TestEventListenerBase {
 };
 CATCH_REGISTER_LISTENER(FailureListener)
 
-#define REQUIRE_ETCD_STARTED(cluster)                                                    \
-  do {                                                                                   \
-    const std::string missing_ = missing_etcd();                                         \
-    if (!missing_.empty()) FAIL(missing_);                                               \
-    if (!(cluster).start()) FAIL("etcd cluster did not start: " << (cluster).failure()); \
-  } while (0)
-
-// Fails the test, with the cluster's failure() (command lines, member logs), unless `call`
-// returns true.
-#define REQUIRE_ETCD_OK(cluster, call)                                \
-  do {                                                                \
-    if (!(call)) FAIL(#call " failed: " << (cluster).failure());      \
-  } while (0)
 
 long ms_since(Clock::time_point t) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
