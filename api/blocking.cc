@@ -90,11 +90,14 @@ void Blocking::notify(uint64_t index, const catalog::Change& change) {
     return;
   }
 
+  auto nodes_now = [this](const std::string& name) { return replica_.nodes_of(name); };
   std::set<std::string> services = change.services;
   std::set<std::string> nodes = change.nodes;
+  std::map<std::string, std::set<std::string>> placed;  // service -> nodes now, computed once
   for (const std::string& name : change.services) {
     if (auto it = st.service_nodes.find(name); it != st.service_nodes.end()) nodes.insert(it->second.begin(), it->second.end());
-    for (const catalog::Service* s : replica_.instances(name)) nodes.insert(s->node);
+    const auto& now = placed.emplace(name, nodes_now(name)).first->second;
+    nodes.insert(now.begin(), now.end());
   }
   for (const std::string& node : change.nodes) {
     if (auto it = st.node_services.find(node); it != st.node_services.end()) services.insert(it->second.begin(), it->second.end());
@@ -104,8 +107,8 @@ void Blocking::notify(uint64_t index, const catalog::Change& change) {
   for (const std::string& name : services) {
     st.service_index[name] = st.global;
     // Move the service's placement to where the replica has it now.
-    std::set<std::string> now;
-    for (const catalog::Service* s : replica_.instances(name)) now.insert(s->node);
+    auto p = placed.find(name);
+    std::set<std::string> now = p != placed.end() ? std::move(p->second) : nodes_now(name);
     if (auto it = st.service_nodes.find(name); it != st.service_nodes.end()) {
       for (const std::string& old : it->second) {
         if (now.contains(old)) continue;

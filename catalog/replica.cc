@@ -27,7 +27,9 @@ Change Replica::reset(const Range& range) {
   Change ignored;
   for (const KeyValue& kv : range.kvs) apply_event(Event{Event::Kind::put, kv}, ignored);
   index_ = range.index;
-  return Change{.all = true, .services = {}, .nodes = {}};
+  Change all;
+  all.all = true;
+  return all;
 }
 
 Change Replica::apply(uint64_t index, const std::vector<Event>& events) {
@@ -45,6 +47,7 @@ void Replica::apply_event(const Event& event, Change& change) {
   switch (parsed->kind) {
     case Keyspace::Parsed::Kind::node: {
       change.nodes.insert(parsed->node);
+      restamp_node(parsed->node);
       std::expected<Node, Error> node;
       if (put && (node = decode_node(event.kv))) {
         node->name = parsed->node;
@@ -89,6 +92,7 @@ void Replica::apply_event(const Event& event, Change& change) {
       if (was != put) {
         change.nodes.insert(parsed->node);
         refresh_agent_check(parsed->node);
+        restamp_node(parsed->node);
       }
       return;
     }
@@ -111,15 +115,44 @@ void Replica::refresh_agent_check(const std::string& node) {
 
 void Replica::set_liveness(bool on) {
   liveness_ = on;
-  for (const auto& [node, stored] : agent_checks_) refresh_agent_check(node);
+  for (const auto& [node, stored] : agent_checks_) {
+    refresh_agent_check(node);
+    restamp_node(node);
+  }
 }
 
 void Replica::put_service(const Key& key, Service service, Change& change) {
   // Drop the old name's index entry first: a rename touches both names.
   erase_service(key, change);
   change.services.insert(service.name);
+  change.instances[service.name].try_emplace(key, 0);  // new under this name (unless it was there)
   auto stored = services_.insert_or_assign(key, std::move(service)).first;
-  by_name_[stored->second.name][key] = &stored->second;
+  by_name_[stored->second.name][key] = Indexed{&stored->second, ++last_stamp_};
+}
+
+void Replica::restamp(const Key& key, Change* change) {
+  auto it = services_.find(key);
+  if (it == services_.end()) return;
+  auto named = by_name_.find(it->second.name);
+  if (named == by_name_.end()) return;
+  auto ix = named->second.find(key);
+  if (ix == named->second.end()) return;
+  if (change) change->instances[it->second.name].try_emplace(key, ix->second.stamp);
+  ix->second.stamp = ++last_stamp_;
+}
+
+void Replica::restamp_node(const std::string& node) {
+  for (auto it = services_.lower_bound(Key{node, ""}); it != services_.end() && it->first.first == node; ++it)
+    restamp(it->first, nullptr);
+}
+
+uint64_t Replica::stamp(const Key& key) const {
+  auto it = services_.find(key);
+  if (it == services_.end()) return 0;
+  auto named = by_name_.find(it->second.name);
+  if (named == by_name_.end()) return 0;
+  auto ix = named->second.find(key);
+  return ix == named->second.end() ? 0 : ix->second.stamp;
 }
 
 void Replica::erase_service(const Key& key, Change& change) {
@@ -129,6 +162,8 @@ void Replica::erase_service(const Key& key, Change& change) {
   change.services.insert(name);
   auto named = by_name_.find(name);
   if (named != by_name_.end()) {
+    if (auto ix = named->second.find(key); ix != named->second.end())
+      change.instances[name].try_emplace(key, ix->second.stamp);
     named->second.erase(key);
     if (named->second.empty()) by_name_.erase(named);
   }
@@ -160,11 +195,13 @@ void Replica::erase_check(const Key& key, Change& change) {
   checks_.erase(it);
 }
 
-void Replica::touch(const Check& check, Change& change) const {
+void Replica::touch(const Check& check, Change& change) {
   if (check.service_id.empty()) {
     change.nodes.insert(check.node);
+    restamp_node(check.node);
   } else if (const Service* s = service(check.node, check.service_id)) {
     change.services.insert(s->name);
+    restamp(Key{check.node, check.service_id}, &change);
   }
   // A check of an instance that is not (or no longer) in the catalog affects no service.
 }
@@ -189,7 +226,7 @@ std::vector<const Service*> Replica::instances(const std::string& name) const {
   auto named = by_name_.find(name);
   if (named == by_name_.end()) return out;
   out.reserve(named->second.size());
-  for (const auto& [key, service] : named->second) out.push_back(service);
+  for (const auto& [key, ix] : named->second) out.push_back(ix.service);
   return out;
 }
 
@@ -197,6 +234,20 @@ std::vector<std::string> Replica::service_names() const {
   std::vector<std::string> out;
   out.reserve(by_name_.size());
   for (const auto& [name, keys] : by_name_) out.push_back(name);
+  return out;
+}
+
+std::set<std::string> Replica::nodes_of(const std::string& name) const {
+  std::set<std::string> out;
+  auto named = by_name_.find(name);
+  if (named == by_name_.end()) return out;
+  const auto& instances = named->second;
+  for (auto it = instances.begin(); it != instances.end();) {
+    const std::string& node = it->first.first;
+    out.insert(node);
+    // node + '\0' is the smallest name after `node`: skip the rest of its instances.
+    it = instances.lower_bound(Key{node + '\0', std::string()});
+  }
   return out;
 }
 

@@ -22,10 +22,24 @@ namespace beacon::catalog {
 
 // What a reset or an apply touched, so that views rebuild only that.
 struct Change {
+  using InstanceKey = std::pair<std::string, std::string>;  // (node, id)
   bool all = false;                 // everything may have changed (after reset)
   std::set<std::string> services;   // service names whose instances or health may differ
   std::set<std::string> nodes;      // node names whose record, meta or checks changed
+  // Per name in `services`: the instances that changed under it (put, deleted, renamed, or
+  // one of their own checks changed), each with the stamp it had before (0: none). Changes
+  // that reach instances through their node (node record, node-level checks, liveness) are
+  // in `nodes` only.
+  std::map<std::string, std::map<InstanceKey, uint64_t>> instances;
   bool empty() const { return !all && services.empty() && nodes.empty(); }
+  // Adds a later change to this one. Earlier stamps win: they are what views built before
+  // both changes hold.
+  void merge(Change&& later) {
+    all = all || later.all;
+    services.merge(later.services);
+    nodes.merge(later.nodes);
+    for (auto& [name, keys] : later.instances) instances[name].merge(keys);
+  }
 };
 
 // The ID of the node-level check an agent in etcd mode keeps for its own node (Consul's name).
@@ -67,8 +81,34 @@ class Replica {
 
   // All instances of service `name` (any health), ordered by (node, id).
   std::vector<const Service*> instances(const std::string& name) const;
+  // Calls f(const Service&, uint64_t stamp) for every instance of service `name`, ordered by
+  // (node, id), without building a vector. The stamp is a number no other instance version
+  // ever had: it changes whenever the instance, one of its checks, its node record, a
+  // node-level check or the node's liveness changes, so a view that derived something from
+  // an instance may keep it while the stamp is the same.
+  template <typename F>
+  void for_each_instance(const std::string& name, F&& f) const {
+    auto named = by_name_.find(name);
+    if (named == by_name_.end()) return;
+    for (const auto& [key, ix] : named->second) f(*ix.service, ix.stamp);
+  }
   // Names of every service with at least one instance, sorted.
   std::vector<std::string> service_names() const;
+  // The stamp of instance (node, id) (see for_each_instance); 0 when there is no such instance.
+  uint64_t stamp(const std::pair<std::string, std::string>& key) const;
+  // The first instance of service `name` in (node, id) order, or null.
+  const Service* first_instance(const std::string& name) const {
+    auto named = by_name_.find(name);
+    return named == by_name_.end() || named->second.empty() ? nullptr : named->second.begin()->second.service;
+  }
+  // How many instances service `name` has.
+  size_t instance_count(const std::string& name) const {
+    auto named = by_name_.find(name);
+    return named == by_name_.end() ? 0 : named->second.size();
+  }
+  // The nodes that carry an instance of service `name`: one index step per node, however many
+  // instances each has.
+  std::set<std::string> nodes_of(const std::string& name) const;
   // Names of the services that have an instance on `node`.
   std::set<std::string> services_on_node(const std::string& node) const;
 
@@ -93,8 +133,13 @@ class Replica {
   void erase_service(const Key& key, Change& change);
   void put_check(const Key& key, Check check, Change& change);
   void erase_check(const Key& key, Change& change);
-  // Records the service (or, for a node-level check, the node) that `check` bears on.
-  void touch(const Check& check, Change& change) const;
+  // Records the service (or, for a node-level check, the node) that `check` bears on, and
+  // gives the instances it bears on new stamps.
+  void touch(const Check& check, Change& change);
+  // New stamps for instance `key` (recording the old one in `change`, when given), or for
+  // every instance on `node`.
+  void restamp(const Key& key, Change* change);
+  void restamp_node(const std::string& node);
   // Sets the node's serfHealth check to its stored status, or critical when it is not alive.
   void refresh_agent_check(const std::string& node);
 
@@ -106,8 +151,13 @@ class Replica {
   std::map<std::pair<std::string, std::string>, Check> checks_;
   // Secondary indexes kept in step with the maps above.
   // name -> (node, id) -> the instance in services_ (map nodes are stable, so the pointer
-  // lives as long as the entry; both are erased together).
-  std::map<std::string, std::map<std::pair<std::string, std::string>, const Service*>> by_name_;
+  // lives as long as the entry; both are erased together) and its stamp.
+  struct Indexed {
+    const Service* service;
+    uint64_t stamp;
+  };
+  std::map<std::string, std::map<std::pair<std::string, std::string>, Indexed>> by_name_;
+  uint64_t last_stamp_ = 0;  // never reset, so a stamp is never reused
   // (node, service_id) -> check id -> the check in checks_; service_id "" holds the node's
   // node-level checks. Keeps an instance's health lookup independent of how many checks its
   // node has.

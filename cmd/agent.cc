@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <malloc.h>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -27,6 +28,13 @@
 
 namespace beacon::cmd {
 namespace {
+
+// Returns the allocator's free pages to the system (glibc keeps them after a peak).
+void release_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 constexpr const char* kKeyPrefix = "beacon/";
 
@@ -247,9 +255,7 @@ std::expected<void, std::string> Agent::open_store() {
 void Agent::on_commit(uint64_t index, const std::vector<catalog::Event>& events) {
   catalog::Change change = replica_.apply(index, events);
   if (change.empty()) return;
-  pending_.all = pending_.all || change.all;
-  pending_.services.merge(change.services);
-  pending_.nodes.merge(change.nodes);
+  pending_.merge(std::move(change));
   pending_index_ = index;
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
@@ -469,6 +475,7 @@ void Agent::reload() {
   all.all = true;
   publish(all);
   if (auto r = sync_services(); !r) log::error("agent", r.error());
+  release_free_memory();  // the new config was decoded and the zone rebuilt whole
   log::info("agent", "configuration reloaded");
 }
 
@@ -501,6 +508,9 @@ int Agent::run() {
     }
   }
   wait_signals();
+  // Start-up (config decode, the store's range, the config sync's encoded ops) peaks well
+  // above what the agent then keeps; hand the freed pages back to the system.
+  release_free_memory();
   log::info("agent", "node ", config_.node_name, " in datacenter ", config_.datacenter, " is running");
   io_.run();
   if (udp_) udp_->stop();

@@ -301,7 +301,7 @@ void Responder::write_records(const ServiceEntry& e, const std::vector<uint32_t>
   for (size_t i = 0; i < s_.order.size() && budget > 0; ++i) {
     const InstanceRecord& r = e.instances[pick(i)];
     bool ok = type == kTypeTxt
-                  ? rw_.add(Section::answer, owner, kTypeTxt, e.ttl, [&](WireWriter& w) { w.bytes(r.txt); })
+                  ? rw_.add(Section::answer, owner, kTypeTxt, e.ttl, [&](WireWriter& w) { w.bytes(r.txt()); })
                   : rw_.add_address(Section::answer, owner, e.ttl, r.family, r.addr);
     if (!ok) {
       truncated_ = true;
@@ -329,7 +329,7 @@ void Responder::write_srv(const ServiceEntry& e, const std::vector<uint32_t>& id
     bool new_target = s_.seen[r.target_id] != s_.stamp;
     size_t glue = 0;
     if (new_target) {
-      size_t owner_len = target_at < 0x3FFF ? 2 : r.target.size() + domain_.size();
+      size_t owner_len = target_at < 0x3FFF ? 2 : r.target().size() + domain_.size();
       glue = owner_len + 10 + (r.family == 4 ? 4 : 16);
     }
     rw_.reserve_more(glue);
@@ -337,7 +337,7 @@ void Responder::write_srv(const ServiceEntry& e, const std::vector<uint32_t>& id
       w.u16(1);  // priority
       w.u16(r.weight);
       w.u16(r.port);
-      w.bytes(r.target);  // SRV targets are never compressed (RFC 2782)
+      w.bytes(r.target());  // SRV targets are never compressed (RFC 2782)
       w.bytes(domain_);
     });
     if (!ok) {
@@ -356,7 +356,7 @@ void Responder::write_srv(const ServiceEntry& e, const std::vector<uint32_t>& id
   for (size_t i = 0; i < s_.written.size(); ++i) {
     const InstanceRecord& r = e.instances[s_.written[i]];
     uint16_t at = s_.target_at[i];
-    NameRef target = at < 0x3FFF ? NameRef{{}, at, {}} : NameRef{r.target, kNoPointer, domain_};
+    NameRef target = at < 0x3FFF ? NameRef{{}, at, {}} : NameRef{r.target(), kNoPointer, domain_};
     rw_.add_address(Section::additional, target, e.ttl, r.family, r.addr);
   }
 }

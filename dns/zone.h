@@ -8,6 +8,7 @@
 // Unchanged services and nodes are shared between successive zones (see ShardedMap).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -33,20 +34,25 @@ struct NameEq {
 // changing one key copies only that key's shard, once per build. A map copied from a
 // published one shares all its shards; set() copies a shard the first time it touches it and
 // then changes that private copy in place, and seal() (before publishing) makes every shard
-// shared again. Lookups cost one hash and one probe.
+// shared again. The shard count doubles as the map grows, so a shard holds about
+// kTargetLoad entries whatever the size: a build that touches k keys copies about
+// k * kTargetLoad entries, not a fixed fraction of the map. Lookups cost one hash and one
+// probe.
 template <typename V>
 class ShardedMap {
  public:
-  static constexpr size_t kShards = 64;
+  static constexpr size_t kTargetLoad = 16;  // entries per shard before the count doubles
+  static constexpr size_t kMinShards = 16;
   using Shard = std::unordered_map<std::string, std::shared_ptr<const V>, NameHash, NameEq>;
 
-  ShardedMap() {
-    for (auto& s : shards_) s = empty_shard();
-  }
-  ShardedMap(const ShardedMap& other) : shards_(other.shards_) {}  // shares; owns nothing yet
+  ShardedMap() : shards_(kMinShards, empty_shard()), owned_(kMinShards, 0) {}
+  // Shares every shard; owns none yet.
+  ShardedMap(const ShardedMap& other)
+      : shards_(other.shards_), owned_(other.shards_.size(), 0), size_(other.size_) {}
   ShardedMap& operator=(const ShardedMap& other) {
     shards_ = other.shards_;
-    owned_.fill(false);
+    owned_.assign(shards_.size(), 0);
+    size_ = other.size_;
     return *this;
   }
 
@@ -58,23 +64,26 @@ class ShardedMap {
   // Sets or (with a null value) erases `key`.
   void set(const std::string& key, std::shared_ptr<const V> value) {
     Shard& shard = own(shard_of(key));
-    if (value) shard[key] = std::move(value);
-    else shard.erase(key);
+    if (value) {
+      auto [it, added] = shard.try_emplace(key, std::move(value));
+      if (!added) it->second = std::move(value);  // try_emplace left it alone
+      size_ += added;
+      if (size_ > shards_.size() * kTargetLoad) grow();
+    } else {
+      size_ -= shard.erase(key);
+    }
   }
   // Empties the map (fresh private shards).
   void clear() {
-    for (size_t i = 0; i < kShards; ++i) {
-      shards_[i] = std::make_shared<Shard>();
-      owned_[i] = true;
-    }
+    shards_.assign(kMinShards, nullptr);
+    for (auto& s : shards_) s = std::make_shared<Shard>();
+    owned_.assign(kMinShards, 1);
+    size_ = 0;
   }
   // Ends a build: from now on every shard may be shared with copies of this map.
-  void seal() { owned_.fill(false); }
-  size_t size() const noexcept {
-    size_t n = 0;
-    for (const auto& s : shards_) n += s->size();
-    return n;
-  }
+  void seal() { owned_.assign(shards_.size(), 0); }
+  size_t size() const noexcept { return size_; }
+  size_t shard_count() const noexcept { return shards_.size(); }
   template <typename F>
   void for_each(F&& f) const {
     for (const auto& s : shards_)
@@ -82,31 +91,80 @@ class ShardedMap {
   }
 
  private:
-  static size_t shard_of(std::string_view key) noexcept { return NameHash{}(key) % kShards; }
+  size_t shard_of(std::string_view key) const noexcept { return NameHash{}(key) & (shards_.size() - 1); }
   Shard& own(size_t i) {
     if (!owned_[i]) {
       shards_[i] = std::make_shared<Shard>(*shards_[i]);
-      owned_[i] = true;
+      owned_[i] = 1;
     }
     return *shards_[i];
+  }
+  // Doubles the shard count: every entry moves to a new private shard (the values stay
+  // shared). Amortised over the entries added since the last doubling.
+  void grow() {
+    std::vector<std::shared_ptr<Shard>> old = std::move(shards_);
+    shards_.assign(old.size() * 2, nullptr);
+    for (auto& s : shards_) s = std::make_shared<Shard>();
+    owned_.assign(shards_.size(), 1);
+    for (const auto& s : old)
+      for (const auto& [k, v] : *s) shards_[shard_of(k)]->emplace(k, v);
   }
   static std::shared_ptr<Shard> empty_shard() {
     static const auto kEmpty = std::make_shared<Shard>();  // never changed: owned_ is false
     return kEmpty;
   }
-  std::array<std::shared_ptr<Shard>, kShards> shards_;
-  std::array<bool, kShards> owned_{};
+  std::vector<std::shared_ptr<Shard>> shards_;  // a power of two of them
+  std::vector<uint8_t> owned_;                  // per shard: private to this (unpublished) map
+  size_t size_ = 0;
 };
 
-// One healthy instance, encoded for the answer path.
+// What an instance's records need besides its address.
+struct InstanceText {
+  std::string target;             // SRV target labels without the domain, lower case
+  size_t target_hash = 0;         // std::hash of target
+  std::string txt;                // TXT rdata with the instance's meta (empty: none)
+  std::vector<std::string> tags;  // lower case, sorted, unique
+};
+
+// Append-only store of the InstanceTexts of one service, shared by the successive versions
+// of its entry: records point into it, so carrying an unchanged record into the next version
+// is a plain copy (no string, no reference count). Appending never moves what is there, so
+// versions already published keep reading theirs while the builder adds to it. Texts of
+// records that left stay until the builder gives the service a fresh arena.
+class TextArena {
+ public:
+  explicit TextArena(size_t expected = 0) : next_chunk_(std::max<size_t>(expected, 4)) {}
+  const InstanceText* add(InstanceText text) {
+    if (chunks_.empty() || used_ == chunk_size_) {
+      chunk_size_ = next_chunk_;
+      next_chunk_ = std::min<size_t>(next_chunk_ * 2, 1024);
+      chunks_.push_back(std::make_unique<InstanceText[]>(chunk_size_));
+      used_ = 0;
+    }
+    InstanceText* slot = &chunks_.back()[used_++];
+    *slot = std::move(text);
+    ++size_;
+    return slot;
+  }
+  size_t size() const noexcept { return size_; }
+
+ private:
+  std::vector<std::unique_ptr<InstanceText[]>> chunks_;
+  size_t chunk_size_ = 0, used_ = 0, size_ = 0, next_chunk_;
+};
+
+// One instance with a usable address, encoded for the answer path.
 struct InstanceRecord {
-  uint8_t family = 4;           // 4 or 6
+  uint8_t family = 4;           // 4 or 6; 0: no IP address (in no view)
   uint8_t addr[16] = {};        // network order; 4 bytes used for IPv4
   uint16_t port = 0;
   uint16_t weight = 1;          // from Weights by health
-  uint32_t target_id = 0;       // equal for instances with the same SRV target
-  std::string target;           // SRV target labels without the domain, lower case
-  std::string txt;              // TXT rdata with the instance's meta (empty: none)
+  bool healthy = false;         // passing (or warning, unless only_passing)
+  bool own_address = false;     // addr is the instance's own address, not its node's
+  uint32_t target_id = 0;       // equal for instances with the same SRV target (per entry)
+  const InstanceText* text = nullptr;  // in the entry's arena
+  const std::string& target() const noexcept { return text->target; }
+  const std::string& txt() const noexcept { return text->txt; }
 };
 
 // The instances a name selects, as indexes into ServiceEntry::instances, de-duplicated:
@@ -120,11 +178,17 @@ struct ServiceEntry {
   std::string name;              // lower case
   std::vector<std::string> source_names;  // catalog names that fold to `name` ("Web", "web")
   uint32_t ttl = 0;              // seconds, from service_ttl
-  std::vector<InstanceRecord> instances;  // healthy only (all of them when protected)
+  // Every instance with a usable address, healthy or not; views select the healthy ones
+  // (all of them when protected).
+  std::vector<InstanceRecord> instances;
+  std::vector<uint64_t> stamps;  // per instance: the replica's stamp it was built from
+  std::shared_ptr<TextArena> arena;  // the records' texts (appended to by later versions)
   View all;
   std::unordered_map<std::string, View, NameHash, NameEq> by_tag;  // lower-case tag
   bool protected_mode = false;   // below protect_threshold: answering with every instance
-  std::vector<std::string> own_addresses;  // every instance's own address bytes (for PTR), sorted
+  // Every instance's own address bytes (for PTR), sorted, with repeats; null when none.
+  // Shared with the previous version of the entry when no own address changed.
+  std::shared_ptr<const std::vector<std::string>> own_addresses;
 };
 
 struct NodeEntry {

@@ -34,21 +34,16 @@ void append_char_string(std::string& rdata, std::string_view s) {
   rdata.append(s.substr(0, n));
 }
 
-// Collects a View while de-duplicating by a key per record kind. The keys view the records'
-// own bytes (ServiceEntry::instances is reserved up front, so they do not move), and SRV
-// records de-duplicate by (target id, port): no allocation per instance beyond the sets' nodes.
-struct ViewBuilder {
-  View view;
-  std::unordered_set<std::string_view> a_seen, aaaa_seen, txt_seen;
-  std::unordered_set<uint64_t> srv_seen;
-  void add(uint32_t idx, const InstanceRecord& r) {
-    std::string_view addr(reinterpret_cast<const char*>(r.addr), r.family == 4 ? 4 : 16);
-    if (r.family == 4 ? a_seen.insert(addr).second : aaaa_seen.insert(addr).second)
-      (r.family == 4 ? view.a : view.aaaa).push_back(idx);
-    if (srv_seen.insert((uint64_t{r.target_id} << 16) | r.port).second) view.srv.push_back(idx);
-    if (!r.txt.empty() && txt_seen.insert(r.txt).second) view.txt.push_back(idx);
-  }
-};
+size_t mix(uint64_t x) noexcept { return static_cast<size_t>((x * 0x9E3779B97F4A7C15ULL) >> 17); }
+std::string address_bytes(const InstanceRecord& r) {
+  return std::string(reinterpret_cast<const char*>(r.addr), r.family == 4 ? 4 : 16);
+}
+size_t address_hash(const InstanceRecord& r) noexcept {
+  uint64_t lo, hi;  // the unused bytes of an IPv4 address are zero
+  std::memcpy(&lo, r.addr, 8);
+  std::memcpy(&hi, r.addr + 8, 8);
+  return mix(lo ^ (hi * 0xC2B2AE3D27D4EB4FULL) ^ r.family);
+}
 
 }  // namespace
 
@@ -169,76 +164,219 @@ uint32_t ZoneBuilder::service_ttl(const std::string& service) const {
   return star ? star->second : 0;
 }
 
-std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Replica& replica, const std::string& key,
-                                                               const std::set<std::string>& names) const {
-  std::vector<const catalog::Service*> instances;
-  auto e = std::make_shared<ServiceEntry>();
-  for (const std::string& name : names) {
-    auto some = replica.instances(name);
-    if (!some.empty()) e->source_names.push_back(name);
-    instances.insert(instances.end(), some.begin(), some.end());
+InstanceRecord ZoneBuilder::make_record(const catalog::Replica& replica, const catalog::Service& svc,
+                                       catalog::Health health, TextArena& arena) const {
+  InstanceRecord r;
+  r.healthy = usable(health);
+  const catalog::Node* node = svc.address.empty() ? replica.node(svc.node) : nullptr;
+  const std::string& address = node ? node->address : svc.address;
+  auto ip = parse_ip(address);
+  if (!ip) {  // hostnames (CNAME answers) are not served yet
+    r.family = 0;
+    return r;
   }
-  if (instances.empty()) return nullptr;
+  r.family = ip->size() == 4 ? 4 : 6;
+  std::memcpy(r.addr, ip->data(), ip->size());
+  r.port = svc.port;
+  uint32_t w = health == catalog::Health::warning ? svc.weights.warning : svc.weights.passing;
+  r.weight = static_cast<uint16_t>(std::min<uint32_t>(w, 65535));
+  r.own_address = !svc.address.empty();
+  InstanceText text;
+  if (svc.address.empty()) text.target = name_labels(svc.node) + "\4node" + settings_->dc_label;
+  else text.target = make_label(hex_address(*ip)).value_or("") + "\4addr" + settings_->dc_label;
+  text.target_hash = std::hash<std::string>{}(text.target);
+  for (const auto& [k, v] : svc.meta) {
+    std::string rdata = meta_txt_rdata(k, v);
+    if (text.txt.size() + rdata.size() > 4096) break;
+    text.txt += rdata;
+  }
+  for (const std::string& tag : svc.tags) text.tags.push_back(ascii_lower(tag));
+  std::sort(text.tags.begin(), text.tags.end());
+  text.tags.erase(std::unique(text.tags.begin(), text.tags.end()), text.tags.end());
+  r.text = arena.add(std::move(text));
+  return r;
+}
+
+void ZoneBuilder::make_view(const std::vector<InstanceRecord>& records, const std::vector<uint32_t>& members,
+                            View& view) {
+  seen_addr_.reset(members.size());
+  seen_srv_.reset(members.size());
+  seen_txt_.reset(members.size());
+  for (uint32_t idx : members) {
+    const InstanceRecord& r = records[idx];
+    size_t len = r.family == 4 ? 4 : 16;
+    if (seen_addr_.find_or_insert(address_hash(r), idx, [&](uint32_t o) {
+          return records[o].family == r.family && std::memcmp(records[o].addr, r.addr, len) == 0;
+        }) == idx)
+      (r.family == 4 ? view.a : view.aaaa).push_back(idx);
+    if (seen_srv_.find_or_insert(mix((uint64_t{r.target_id} << 16) | r.port), idx, [&](uint32_t o) {
+          return records[o].target_id == r.target_id && records[o].port == r.port;
+        }) == idx)
+      view.srv.push_back(idx);
+    if (!r.txt().empty() &&
+        seen_txt_.find_or_insert(std::hash<std::string>{}(r.txt()), idx,
+                                 [&](uint32_t o) { return records[o].txt() == r.txt(); }) == idx)
+      view.txt.push_back(idx);
+  }
+}
+
+std::shared_ptr<ServiceEntry> ZoneBuilder::collect_all(const catalog::Replica& replica,
+                                                      const std::set<std::string>& names, const ServiceEntry* prev,
+                                                      std::vector<std::string>& fresh_addrs) {
+  auto e = std::make_shared<ServiceEntry>();
+  if (prev) {
+    e->instances.reserve(prev->instances.size() + 8);
+    e->stamps.reserve(prev->instances.size() + 8);
+    prev_stamps_.reset(prev->stamps.size());
+    for (uint32_t i = 0; i < prev->stamps.size(); ++i) {
+      uint64_t stamp = prev->stamps[i];
+      prev_stamps_.find_or_insert(mix(stamp), i, [&](uint32_t o) { return prev->stamps[o] == stamp; });
+    }
+    e->arena = prev->arena;
+  } else {
+    size_t expected = 0;
+    for (const std::string& name : names) expected += replica.instance_count(name);
+    e->arena = std::make_shared<TextArena>(expected);
+  }
+  for (const std::string& name : names) {
+    replica.for_each_instance(name, [&](const catalog::Service& svc, uint64_t stamp) {
+      if (prev) {  // unchanged since the previous zone: keep its record
+        uint32_t j = prev_stamps_.find(mix(stamp), [&](uint32_t o) { return prev->stamps[o] == stamp; });
+        if (j != IndexSet::kEmpty) {
+          reused_[j] = 1;
+          e->instances.push_back(prev->instances[j]);
+          e->stamps.push_back(stamp);
+          return;
+        }
+      }
+      e->instances.push_back(make_record(replica, svc, replica.health(svc), *e->arena));
+      e->stamps.push_back(stamp);
+      if (e->instances.back().own_address) fresh_addrs.push_back(address_bytes(e->instances.back()));
+    });
+  }
+  return e;
+}
+
+std::shared_ptr<ServiceEntry> ZoneBuilder::collect_patch(const catalog::Replica& replica, const std::string& key,
+                                                        const ServiceEntry& prev,
+                                                        const std::vector<const InstanceChanges*>& changed,
+                                                        std::vector<std::string>& fresh_addrs) {
+  auto e = std::make_shared<ServiceEntry>();
+  e->arena = prev.arena;
+  // The records whose instance changed or left, by the stamp they were built from.
+  std::vector<uint64_t> gone;
+  std::set<catalog::Change::InstanceKey> keys;
+  for (const InstanceChanges* c : changed)
+    for (const auto& [k, old_stamp] : *c) {
+      keys.insert(k);
+      if (old_stamp) gone.push_back(old_stamp);
+    }
+  prev_stamps_.reset(gone.size());
+  for (uint32_t i = 0; i < gone.size(); ++i)
+    prev_stamps_.find_or_insert(mix(gone[i]), i, [&](uint32_t o) { return gone[o] == gone[i]; });
+  e->instances.reserve(prev.instances.size() + keys.size());
+  e->stamps.reserve(prev.instances.size() + keys.size());
+  for (uint32_t j = 0; j < prev.instances.size(); ++j) {
+    uint64_t stamp = prev.stamps[j];
+    if (!gone.empty() && prev_stamps_.find(mix(stamp), [&](uint32_t o) { return gone[o] == stamp; }) != IndexSet::kEmpty)
+      continue;
+    reused_[j] = 1;
+    e->instances.push_back(prev.instances[j]);
+    e->stamps.push_back(stamp);
+  }
+  // The changed instances that are (still) under this DNS name, as they are now.
+  for (const auto& k : keys) {
+    const catalog::Service* svc = replica.service(k.first, k.second);
+    if (!svc || ascii_lower(svc->name) != key) continue;
+    e->instances.push_back(make_record(replica, *svc, replica.health(*svc), *e->arena));
+    e->stamps.push_back(replica.stamp(k));
+    if (e->instances.back().own_address) fresh_addrs.push_back(address_bytes(e->instances.back()));
+  }
+  return e;
+}
+
+std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Replica& replica, const std::string& key,
+                                                               const std::set<std::string>& names,
+                                                               const ServiceEntry* prev,
+                                                               const std::vector<const InstanceChanges*>* changed) {
+  size_t total = 0;
+  const catalog::Service* first = nullptr;
+  std::vector<std::string> sources;
+  for (const std::string& name : names) {
+    size_t n = replica.instance_count(name);
+    if (n == 0) continue;
+    total += n;
+    sources.push_back(name);
+    if (!first) first = replica.first_instance(name);
+  }
+  if (total == 0) return nullptr;
+
+  std::vector<std::string> fresh_addrs;  // own addresses of records derived in this build
+  if (prev) reused_.assign(prev->instances.size(), 0);
+  std::shared_ptr<ServiceEntry> e;
+  if (prev && changed) {
+    e = collect_patch(replica, key, *prev, *changed, fresh_addrs);
+    if (e->instances.size() != total) {  // the change did not account for everything: rebuild
+      fresh_addrs.clear();
+      reused_.assign(prev->instances.size(), 0);
+      e.reset();
+    }
+  }
+  if (!e) e = collect_all(replica, names, prev, fresh_addrs);
+  e->source_names = std::move(sources);
+  if (e->arena->size() > 2 * e->instances.size() + 16) {
+    // Mostly texts of records that left: move the live ones to a fresh arena (amortised over
+    // the additions that filled the old one; versions still published keep the old one).
+    auto fresh = std::make_shared<TextArena>(e->instances.size());
+    for (InstanceRecord& r : e->instances)
+      if (r.text) r.text = fresh->add(*r.text);
+    e->arena = std::move(fresh);
+  }
   e->name = key;
   e->ttl = service_ttl(key);
-
-  struct Candidate {
-    const catalog::Service* svc;
-    catalog::Health health;
-  };
-  std::vector<Candidate> all;
   size_t healthy = 0;
-  for (const catalog::Service* svc : instances) {
-    catalog::Health h = replica.health(*svc);
-    bool ok = h == catalog::Health::passing || (!only_passing_ && h == catalog::Health::warning);
-    healthy += ok;
-    all.push_back({svc, h});
-    if (!svc->address.empty())
-      if (auto ip = parse_ip(svc->address)) e->own_addresses.push_back(*ip);
-  }
-  std::sort(e->own_addresses.begin(), e->own_addresses.end());
-  double threshold = instances.front()->protect_threshold.value_or(protect_threshold_);
-  e->protected_mode = catalog::below_protect_threshold(healthy, all.size(), threshold);
+  for (const InstanceRecord& r : e->instances) healthy += r.healthy;
+  double threshold = first->protect_threshold.value_or(protect_threshold_);
+  e->protected_mode = catalog::below_protect_threshold(healthy, total, threshold);
 
-  std::unordered_map<std::string_view, uint32_t> target_ids;  // views of records' targets
-  ViewBuilder all_view;
-  std::unordered_map<std::string, ViewBuilder> tag_views;
-  std::vector<std::string> tags;
-  e->instances.reserve(all.size());  // records never move: the views above point into them
-  for (const Candidate& c : all) {
-    bool ok = c.health == catalog::Health::passing || (!only_passing_ && c.health == catalog::Health::warning);
-    if (!ok && !e->protected_mode) continue;
-    const catalog::Service& svc = *c.svc;
-    const catalog::Node* node = replica.node(svc.node);
-    const std::string& address = svc.address.empty() ? (node ? node->address : svc.address) : svc.address;
-    auto ip = parse_ip(address);
-    if (!ip) continue;  // hostnames (CNAME answers) are not served yet
-    InstanceRecord r;
-    r.family = ip->size() == 4 ? 4 : 6;
-    std::memcpy(r.addr, ip->data(), ip->size());
-    r.port = svc.port;
-    uint32_t w = c.health == catalog::Health::warning ? svc.weights.warning : svc.weights.passing;
-    r.weight = static_cast<uint16_t>(std::min<uint32_t>(w, 65535));
-    if (svc.address.empty()) r.target = name_labels(svc.node) + "\4node" + settings_->dc_label;
-    else r.target = make_label(hex_address(*ip)).value_or("") + "\4addr" + settings_->dc_label;
-    for (const auto& [k, v] : svc.meta) {
-      std::string s = meta_txt_rdata(k, v);
-      if (r.txt.size() + s.size() > 4096) break;
-      r.txt += s;
-    }
-    uint32_t idx = static_cast<uint32_t>(e->instances.size());
-    e->instances.push_back(std::move(r));
-    InstanceRecord& rec = e->instances.back();
-    rec.target_id = target_ids.emplace(rec.target, static_cast<uint32_t>(target_ids.size())).first->second;
-    all_view.add(idx, rec);
-    tags.clear();
-    for (const std::string& t : svc.tags) tags.push_back(ascii_lower(t));
-    std::sort(tags.begin(), tags.end());
-    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
-    for (const std::string& t : tags) tag_views[t].add(idx, rec);
+  // Instances with the same SRV target share a target id: the first one's index.
+  seen_target_.reset(e->instances.size());
+  std::vector<uint32_t> members;
+  members.reserve(e->instances.size());
+  std::unordered_map<std::string_view, std::vector<uint32_t>> tag_members;
+  for (uint32_t i = 0; i < e->instances.size(); ++i) {
+    InstanceRecord& r = e->instances[i];
+    if (r.family == 0) continue;  // no address to answer with
+    const std::string& target = r.target();
+    r.target_id = seen_target_.find_or_insert(r.text->target_hash, i, [&](uint32_t o) {
+      return e->instances[o].target() == target;
+    });
+    if (!r.healthy && !e->protected_mode) continue;
+    members.push_back(i);
+    for (const std::string& t : r.text->tags) tag_members[t].push_back(i);
   }
-  e->all = std::move(all_view.view);
-  for (auto& [tag, vb] : tag_views) e->by_tag.emplace(tag, std::move(vb.view));
+  // The reverse map's input: the previous list with the records that left taken out and the
+  // new ones merged in (no sort of the whole list), or the previous list itself.
+  std::vector<std::string> gone_addrs;
+  if (prev)
+    for (uint32_t j = 0; j < prev->instances.size(); ++j)
+      if (!reused_[j] && prev->instances[j].own_address) gone_addrs.push_back(address_bytes(prev->instances[j]));
+  if (prev && prev->own_addresses && gone_addrs.empty() && fresh_addrs.empty()) {
+    e->own_addresses = prev->own_addresses;
+  } else if (!fresh_addrs.empty() || (prev && prev->own_addresses && prev->own_addresses->size() > gone_addrs.size())) {
+    std::sort(fresh_addrs.begin(), fresh_addrs.end());
+    std::sort(gone_addrs.begin(), gone_addrs.end());
+    std::vector<std::string> kept;
+    if (prev && prev->own_addresses)
+      std::set_difference(prev->own_addresses->begin(), prev->own_addresses->end(), gone_addrs.begin(),
+                          gone_addrs.end(), std::back_inserter(kept));
+    auto all = std::make_shared<std::vector<std::string>>();
+    all->reserve(kept.size() + fresh_addrs.size());
+    std::merge(kept.begin(), kept.end(), fresh_addrs.begin(), fresh_addrs.end(), std::back_inserter(*all));
+    e->own_addresses = std::move(all);
+  }
+  make_view(e->instances, members, e->all);
+  for (const auto& [tag, list] : tag_members) make_view(e->instances, list, e->by_tag[std::string(tag)]);
   return e;
 }
 
@@ -286,6 +424,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
   z->serial = static_cast<uint32_t>(std::max<uint64_t>(replica.index(), 1));
 
   std::set<std::string> services;
+  std::set<std::string> via_node;  // DNS names of services on changed nodes: rebuilt whole
   std::set<std::string> moved;  // addresses whose reverse entry may have changed
   auto set_node_address = [&](const std::string& name, const catalog::Node* node) {
     auto old = node_address_.find(name);
@@ -316,7 +455,10 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
   } else {
     services = change.services;
     for (const std::string& node_name : change.nodes) {
-      for (const std::string& s : replica.services_on_node(node_name)) services.insert(s);
+      for (const std::string& s : replica.services_on_node(node_name)) {
+        services.insert(s);
+        via_node.insert(ascii_lower(s));
+      }
       const catalog::Node* node = replica.node(node_name);
       z->nodes.set(ascii_lower(node_name), node ? build_node(*node) : nullptr);
       set_node_address(node_name, node);
@@ -328,13 +470,22 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
   for (auto& [key, names] : by_key) {
     const ServiceEntry* prev = current_->services.find(key);  // for transitions
     const ServiceEntry* before = full ? nullptr : prev;        // what this zone still holds
+    // Patch the previous entry when the change names every instance that changed under it.
+    std::vector<const InstanceChanges*> changed;
+    bool patch = before && !via_node.contains(key);
+    for (const std::string& name : names) {
+      if (!patch) break;
+      auto it = change.instances.find(name);
+      if (it == change.instances.end()) patch = false;
+      else changed.push_back(&it->second);
+    }
     if (before) names.insert(before->source_names.begin(), before->source_names.end());
-    auto after = build_service(replica, key, names);
+    auto after = build_service(replica, key, names, before, patch ? &changed : nullptr);
     // Reverse entries: drop the old entry's own addresses, claim the new ones.
     static const std::vector<std::string> kNone;
-    const auto& old_addrs = before ? before->own_addresses : kNone;
-    const auto& new_addrs = after ? after->own_addresses : kNone;
-    if (old_addrs != new_addrs) {
+    const auto& old_addrs = before && before->own_addresses ? *before->own_addresses : kNone;
+    const auto& new_addrs = after && after->own_addresses ? *after->own_addresses : kNone;
+    if (&old_addrs != &new_addrs) {  // the same list is shared when no own address changed
       // Both lists are sorted (with repeats, one per instance) and belong to the same name:
       // only the difference changes owners, so one new instance costs one claim, not one per
       // instance of its service.

@@ -7,7 +7,9 @@
 // Not thread-safe; the Zones it returns are immutable and may be read from any thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -48,10 +50,72 @@ class ZoneBuilder {
   const std::vector<std::pair<std::string, bool>>& protect_transitions() const { return transitions_; }
 
  private:
+  // Open-addressing set of record indexes, reused from build to build so that
+  // de-duplicating costs no allocation once it has grown; the caller gives each index's hash
+  // and equality.
+  class IndexSet {
+   public:
+    static constexpr uint32_t kEmpty = UINT32_MAX;
+    void reset(size_t n) {
+      size_t cap = 16;
+      while (cap < 2 * n) cap <<= 1;
+      slots_.assign(cap, kEmpty);
+    }
+    // The index in the set that eq() matches, or kEmpty.
+    template <typename Eq>
+    uint32_t find(size_t hash, Eq&& eq) const {
+      size_t mask = slots_.size() - 1;
+      for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        uint32_t s = slots_[i];
+        if (s == kEmpty || eq(s)) return s;
+      }
+    }
+    // The index already in the set that eq() matches, else inserts and returns `idx`.
+    template <typename Eq>
+    uint32_t find_or_insert(size_t hash, uint32_t idx, Eq&& eq) {
+      size_t mask = slots_.size() - 1;
+      for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        uint32_t s = slots_[i];
+        if (s == kEmpty) {
+          slots_[i] = idx;
+          return idx;
+        }
+        if (eq(s)) return s;
+      }
+    }
+
+   private:
+    std::vector<uint32_t> slots_;
+  };
+
+  using InstanceChanges = std::map<catalog::Change::InstanceKey, uint64_t>;  // see Change::instances
   // The entry for lower-case `key` from the instances of every catalog name in `names`
-  // (names differing only in case share one DNS name). Null when there are none.
+  // (names differing only in case share one DNS name). Null when there are none. `prev` is
+  // the key's entry in the previous zone (or null). With `changed` (the instances that
+  // changed under the touched names since `prev`), the entry is `prev` patched: its records
+  // copied, those of changed instances replaced, O(changed) derivations; without it, every
+  // instance is visited and records whose stamp is unchanged are kept.
   std::shared_ptr<const ServiceEntry> build_service(const catalog::Replica& replica, const std::string& key,
-                                                    const std::set<std::string>& names) const;
+                                                    const std::set<std::string>& names, const ServiceEntry* prev,
+                                                    const std::vector<const InstanceChanges*>* changed);
+  // The records of a new entry (and, in `fresh_addrs`, the own addresses of records derived
+  // anew), from every instance, or from `prev` and the changed ones. Both mark in reused_
+  // the records of `prev` they kept.
+  std::shared_ptr<ServiceEntry> collect_all(const catalog::Replica& replica, const std::set<std::string>& names,
+                                            const ServiceEntry* prev, std::vector<std::string>& fresh_addrs);
+  std::shared_ptr<ServiceEntry> collect_patch(const catalog::Replica& replica, const std::string& key,
+                                              const ServiceEntry& prev,
+                                              const std::vector<const InstanceChanges*>& changed,
+                                              std::vector<std::string>& fresh_addrs);
+  // The record of one instance (family 0 when its address is not an IP literal); its text
+  // goes into `arena`.
+  InstanceRecord make_record(const catalog::Replica& replica, const catalog::Service& svc, catalog::Health health,
+                             TextArena& arena) const;
+  // Fills `view` from the `members` (indexes into `records`), de-duplicated.
+  void make_view(const std::vector<InstanceRecord>& records, const std::vector<uint32_t>& members, View& view);
+  bool usable(catalog::Health h) const {
+    return h == catalog::Health::passing || (!only_passing_ && h == catalog::Health::warning);
+  }
   std::shared_ptr<const NodeEntry> build_node(const catalog::Node& node) const;
   // Reverse map upkeep: who owns each address (nodes first, then services; the smallest
   // name wins), changed only for the addresses a build touched.
@@ -73,6 +137,8 @@ class ZoneBuilder {
   std::shared_ptr<const Zone> current_;
   std::shared_ptr<const RemoteZones> remote_;
   std::vector<std::pair<std::string, bool>> transitions_;
+  IndexSet seen_addr_, seen_srv_, seen_txt_, seen_target_, prev_stamps_;  // scratch
+  std::vector<uint8_t> reused_;  // scratch: per record of the previous entry, kept in this one
 };
 
 // Converts the agent config into answer-path settings. Exposed for tests.

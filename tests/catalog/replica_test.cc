@@ -195,7 +195,7 @@ TEST_CASE("health is the worst of the instance's and its node's checks", "[catal
   }
 }
 
-TEST_CASE("instances and service_names and services_on_node", "[catalog][replica]") {
+TEST_CASE("instances, service_names, services_on_node and nodes_of", "[catalog][replica]") {
   Fixture f;
   REQUIRE(f.writer.register_node(node("n1")));
   REQUIRE(f.writer.register_node(node("n10")));
@@ -213,6 +213,12 @@ TEST_CASE("instances and service_names and services_on_node", "[catalog][replica
   CHECK(f.replica.services_on_node("n1") == Names{"postgres", "web"});
   CHECK(f.replica.services_on_node("n10") == Names{"redis", "web"});
   CHECK(f.replica.services_on_node("n").empty());
+  // n1 and n10 share a prefix: the skip from one node to the next must not jump over n10.
+  REQUIRE(f.writer.register_service(service("n1", "web-c", "web"), {}));
+  REQUIRE(f.writer.register_service(service("n10", "web-d", "web"), {}));
+  CHECK(f.replica.nodes_of("web") == Names{"n1", "n10"});
+  CHECK(f.replica.nodes_of("redis") == Names{"n10"});
+  CHECK(f.replica.nodes_of("nope").empty());
 
   // The replica matches a fresh reset from the store.
   Replica fresh(f.ks);
@@ -221,6 +227,55 @@ TEST_CASE("instances and service_names and services_on_node", "[catalog][replica
   CHECK(fresh.nodes() == f.replica.nodes());
   CHECK(fresh.checks() == f.replica.checks());
   CHECK(fresh.index() == f.replica.index());
+}
+
+}  // namespace
+}  // namespace beacon::catalog
+
+namespace beacon::catalog {
+namespace {
+
+// An instance's stamp changes with it, its checks, its node and the node's checks, and with
+// nothing else: the DNS zone keeps a record while its stamp is the same.
+TEST_CASE("instance stamps change exactly when what the instance answers with may change", "[catalog][replica]") {
+  Fixture f;
+  REQUIRE(f.writer.register_node(node("n1")));
+  REQUIRE(f.writer.register_node(node("n2")));
+  REQUIRE(f.writer.register_service(service("n1", "web-1", "web"), {}));
+  REQUIRE(f.writer.register_service(service("n2", "web-2", "web"), {}));
+  REQUIRE(f.writer.register_service(service("n2", "db", "db"), {}));
+  auto stamps = [&](const std::string& name) {
+    std::vector<uint64_t> out;
+    f.replica.for_each_instance(name, [&](const Service&, uint64_t stamp) { out.push_back(stamp); });
+    return out;
+  };
+  auto web = stamps("web"), db = stamps("db");
+  REQUIRE(web.size() == 2);
+  CHECK(web[0] != web[1]);
+
+  // An instance's own check: that instance only.
+  REQUIRE(f.writer.register_check(check("n1", "c1", "web-1", Health::critical)));
+  auto web2 = stamps("web");
+  CHECK(web2[0] != web[0]);
+  CHECK(web2[1] == web[1]);
+  CHECK(stamps("db") == db);
+
+  // A node-level check: every instance on that node.
+  REQUIRE(f.writer.register_check(check("n2", "maint", "", Health::critical)));
+  auto web3 = stamps("web");
+  CHECK(web3[0] == web2[0]);
+  CHECK(web3[1] != web2[1]);
+  CHECK(stamps("db") != db);
+
+  // Re-registering the instance changed; the node record changing.
+  db = stamps("db");
+  Service moved = service("n1", "web-1", "web");
+  moved.port = 8080;
+  REQUIRE(f.writer.register_service(moved, {}));
+  CHECK(stamps("web")[0] != web3[0]);
+  CHECK(stamps("db") == db);
+  REQUIRE(f.writer.register_node(Node{.name = "n2", .address = "10.0.0.9", .datacenter = "", .meta = {}}));
+  CHECK(stamps("db") != db);
 }
 
 }  // namespace
