@@ -161,8 +161,10 @@ struct InstanceRecord {
   uint16_t weight = 1;          // from Weights by health
   bool healthy = false;         // passing (or warning, unless only_passing)
   bool own_address = false;     // addr is the instance's own address, not its node's
+  bool has_tags = false;        // text->tags is not empty
   uint32_t target_id = 0;       // equal for instances with the same SRV target (per entry)
   const InstanceText* text = nullptr;  // in the entry's arena
+  size_t target_hash = 0;       // text->target_hash, here so that builds scan records only
   const std::string& target() const noexcept { return text->target; }
   const std::string& txt() const noexcept { return text->txt; }
 };

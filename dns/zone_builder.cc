@@ -38,6 +38,15 @@ size_t mix(uint64_t x) noexcept { return static_cast<size_t>((x * 0x9E3779B97F4A
 std::string address_bytes(const InstanceRecord& r) {
   return std::string(reinterpret_cast<const char*>(r.addr), r.family == 4 ? 4 : 16);
 }
+// Whether two records have the same address (the unused bytes of an IPv4 address are zero).
+bool same_address(const InstanceRecord& a, const InstanceRecord& b) noexcept {
+  uint64_t a0, a1, b0, b1;
+  std::memcpy(&a0, a.addr, 8);
+  std::memcpy(&a1, a.addr + 8, 8);
+  std::memcpy(&b0, b.addr, 8);
+  std::memcpy(&b1, b.addr + 8, 8);
+  return a.family == b.family && a0 == b0 && a1 == b1;
+}
 size_t address_hash(const InstanceRecord& r) noexcept {
   uint64_t lo, hi;  // the unused bytes of an IPv4 address are zero
   std::memcpy(&lo, r.addr, 8);
@@ -193,29 +202,40 @@ InstanceRecord ZoneBuilder::make_record(const catalog::Replica& replica, const c
   for (const std::string& tag : svc.tags) text.tags.push_back(ascii_lower(tag));
   std::sort(text.tags.begin(), text.tags.end());
   text.tags.erase(std::unique(text.tags.begin(), text.tags.end()), text.tags.end());
+  r.target_hash = text.target_hash;
+  r.has_tags = !text.tags.empty();
   r.text = arena.add(std::move(text));
   return r;
 }
 
 void ZoneBuilder::make_view(const std::vector<InstanceRecord>& records, const std::vector<uint32_t>& members,
-                            View& view) {
-  seen_addr_.reset(members.size());
-  seen_srv_.reset(members.size());
+                            bool distinct, View& view) {
+  if (distinct) {
+    // Every member has its own address and its own SRV target: nothing to de-duplicate but TXT.
+    for (uint32_t idx : members) (records[idx].family == 4 ? view.a : view.aaaa).push_back(idx);
+    view.srv = members;
+  } else {
+    seen_addr_.reset(members.size());
+    seen_srv_.reset(members.size());
+    for (uint32_t idx : members) {
+      const InstanceRecord& r = records[idx];
+      if (seen_addr_.find_or_insert(address_hash(r), idx, [&](uint32_t o) { return same_address(records[o], r); }) == idx)
+        (r.family == 4 ? view.a : view.aaaa).push_back(idx);
+      if (seen_srv_.find_or_insert(mix((uint64_t{r.target_id} << 16) | r.port), idx, [&](uint32_t o) {
+            return records[o].target_id == r.target_id && records[o].port == r.port;
+          }) == idx)
+        view.srv.push_back(idx);
+    }
+  }
+  bool any_txt = false;
+  for (uint32_t idx : members) any_txt = any_txt || !records[idx].txt().empty();
+  if (!any_txt) return;
   seen_txt_.reset(members.size());
   for (uint32_t idx : members) {
     const InstanceRecord& r = records[idx];
-    size_t len = r.family == 4 ? 4 : 16;
-    if (seen_addr_.find_or_insert(address_hash(r), idx, [&](uint32_t o) {
-          return records[o].family == r.family && std::memcmp(records[o].addr, r.addr, len) == 0;
+    if (!r.txt().empty() && seen_txt_.find_or_insert(std::hash<std::string>{}(r.txt()), idx, [&](uint32_t o) {
+          return records[o].txt() == r.txt();
         }) == idx)
-      (r.family == 4 ? view.a : view.aaaa).push_back(idx);
-    if (seen_srv_.find_or_insert(mix((uint64_t{r.target_id} << 16) | r.port), idx, [&](uint32_t o) {
-          return records[o].target_id == r.target_id && records[o].port == r.port;
-        }) == idx)
-      view.srv.push_back(idx);
-    if (!r.txt().empty() &&
-        seen_txt_.find_or_insert(std::hash<std::string>{}(r.txt()), idx,
-                                 [&](uint32_t o) { return records[o].txt() == r.txt(); }) == idx)
       view.txt.push_back(idx);
   }
 }
@@ -344,16 +364,23 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
   std::vector<uint32_t> members;
   members.reserve(e->instances.size());
   std::unordered_map<std::string_view, std::vector<uint32_t>> tag_members;
+  // Own addresses give targets named after them ("<hex>.addr."): when every record has its
+  // own address and no two share a target, no two share an address either.
+  bool distinct = true;
   for (uint32_t i = 0; i < e->instances.size(); ++i) {
     InstanceRecord& r = e->instances[i];
     if (r.family == 0) continue;  // no address to answer with
-    const std::string& target = r.target();
-    r.target_id = seen_target_.find_or_insert(r.text->target_hash, i, [&](uint32_t o) {
-      return e->instances[o].target() == target;
+    distinct = distinct && r.own_address;
+    const std::string& target = r.target();  // read only when hashes are equal
+    r.target_id = seen_target_.find_or_insert(r.target_hash, i, [&](uint32_t o) {
+      const InstanceRecord& other = e->instances[o];
+      return other.target_hash == r.target_hash && other.target() == target;
     });
+    distinct = distinct && r.target_id == i;
     if (!r.healthy && !e->protected_mode) continue;
     members.push_back(i);
-    for (const std::string& t : r.text->tags) tag_members[t].push_back(i);
+    if (r.has_tags)
+      for (const std::string& t : r.text->tags) tag_members[t].push_back(i);
   }
   // The reverse map's input: the previous list with the records that left taken out and the
   // new ones merged in (no sort of the whole list), or the previous list itself.
@@ -375,8 +402,8 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
     std::merge(kept.begin(), kept.end(), fresh_addrs.begin(), fresh_addrs.end(), std::back_inserter(*all));
     e->own_addresses = std::move(all);
   }
-  make_view(e->instances, members, e->all);
-  for (const auto& [tag, list] : tag_members) make_view(e->instances, list, e->by_tag[std::string(tag)]);
+  make_view(e->instances, members, distinct, e->all);
+  for (const auto& [tag, list] : tag_members) make_view(e->instances, list, distinct, e->by_tag[std::string(tag)]);
   return e;
 }
 

@@ -111,8 +111,10 @@ class ZoneBuilder {
   // goes into `arena`.
   InstanceRecord make_record(const catalog::Replica& replica, const catalog::Service& svc, catalog::Health health,
                              TextArena& arena) const;
-  // Fills `view` from the `members` (indexes into `records`), de-duplicated.
-  void make_view(const std::vector<InstanceRecord>& records, const std::vector<uint32_t>& members, View& view);
+  // Fills `view` from the `members` (indexes into `records`), de-duplicated; `distinct`:
+  // the records are known to have pairwise different addresses and SRV targets.
+  void make_view(const std::vector<InstanceRecord>& records, const std::vector<uint32_t>& members, bool distinct,
+                 View& view);
   bool usable(catalog::Health h) const {
     return h == catalog::Health::passing || (!only_passing_ && h == catalog::Health::warning);
   }
