@@ -188,9 +188,6 @@ struct ServiceEntry {
   View all;
   std::unordered_map<std::string, View, NameHash, NameEq> by_tag;  // lower-case tag
   bool protected_mode = false;   // below protect_threshold: answering with every instance
-  // Every instance's own address bytes (for PTR), sorted, with repeats; null when none.
-  // Shared with the previous version of the entry when no own address changed.
-  std::shared_ptr<const std::vector<std::string>> own_addresses;
 };
 
 struct NodeEntry {

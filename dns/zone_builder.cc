@@ -329,9 +329,16 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
     sources.push_back(name);
     if (!first) first = replica.first_instance(name);
   }
-  if (total == 0) return nullptr;
+  fresh_addrs_.clear();
+  gone_addrs_.clear();
+  if (total == 0) {
+    if (prev)
+      for (const InstanceRecord& r : prev->instances)
+        if (r.own_address) gone_addrs_.push_back(address_bytes(r));
+    return nullptr;
+  }
 
-  std::vector<std::string> fresh_addrs;  // own addresses of records derived in this build
+  std::vector<std::string>& fresh_addrs = fresh_addrs_;
   if (prev) reused_.assign(prev->instances.size(), 0);
   std::shared_ptr<ServiceEntry> e;
   if (prev && changed) {
@@ -382,26 +389,11 @@ std::shared_ptr<const ServiceEntry> ZoneBuilder::build_service(const catalog::Re
     if (r.has_tags)
       for (const std::string& t : r.text->tags) tag_members[t].push_back(i);
   }
-  // The reverse map's input: the previous list with the records that left taken out and the
-  // new ones merged in (no sort of the whole list), or the previous list itself.
-  std::vector<std::string> gone_addrs;
+  // The reverse map's input: own addresses of the records that left (those that came are in
+  // fresh_addrs_ already).
   if (prev)
     for (uint32_t j = 0; j < prev->instances.size(); ++j)
-      if (!reused_[j] && prev->instances[j].own_address) gone_addrs.push_back(address_bytes(prev->instances[j]));
-  if (prev && prev->own_addresses && gone_addrs.empty() && fresh_addrs.empty()) {
-    e->own_addresses = prev->own_addresses;
-  } else if (!fresh_addrs.empty() || (prev && prev->own_addresses && prev->own_addresses->size() > gone_addrs.size())) {
-    std::sort(fresh_addrs.begin(), fresh_addrs.end());
-    std::sort(gone_addrs.begin(), gone_addrs.end());
-    std::vector<std::string> kept;
-    if (prev && prev->own_addresses)
-      std::set_difference(prev->own_addresses->begin(), prev->own_addresses->end(), gone_addrs.begin(),
-                          gone_addrs.end(), std::back_inserter(kept));
-    auto all = std::make_shared<std::vector<std::string>>();
-    all->reserve(kept.size() + fresh_addrs.size());
-    std::merge(kept.begin(), kept.end(), fresh_addrs.begin(), fresh_addrs.end(), std::back_inserter(*all));
-    e->own_addresses = std::move(all);
-  }
+      if (!reused_[j] && prev->instances[j].own_address) gone_addrs_.push_back(address_bytes(prev->instances[j]));
   make_view(e->instances, members, distinct, e->all);
   for (const auto& [tag, list] : tag_members) make_view(e->instances, list, distinct, e->by_tag[std::string(tag)]);
   return e;
@@ -508,27 +500,15 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
     }
     if (before) names.insert(before->source_names.begin(), before->source_names.end());
     auto after = build_service(replica, key, names, before, patch ? &changed : nullptr);
-    // Reverse entries: drop the old entry's own addresses, claim the new ones.
-    static const std::vector<std::string> kNone;
-    const auto& old_addrs = before && before->own_addresses ? *before->own_addresses : kNone;
-    const auto& new_addrs = after && after->own_addresses ? *after->own_addresses : kNone;
-    if (&old_addrs != &new_addrs) {  // the same list is shared when no own address changed
-      // Both lists are sorted (with repeats, one per instance) and belong to the same name:
-      // only the difference changes owners, so one new instance costs one claim, not one per
-      // instance of its service.
-      size_t i = 0, j = 0;
-      while (i < old_addrs.size() || j < new_addrs.size()) {
-        if (j == new_addrs.size() || (i < old_addrs.size() && old_addrs[i] < new_addrs[j])) {
-          claim(old_addrs[i], false, before->name, -1);
-          moved.insert(old_addrs[i++]);
-        } else if (i == old_addrs.size() || new_addrs[j] < old_addrs[i]) {
-          claim(new_addrs[j], false, after->name, +1);
-          moved.insert(new_addrs[j++]);
-        } else {
-          ++i;
-          ++j;
-        }
-      }
+    // Reverse entries: only the records that left or came change owners, so one new instance
+    // costs one claim, not one per instance of its service.
+    for (const std::string& addr : gone_addrs_) {
+      claim(addr, false, key, -1);
+      moved.insert(addr);
+    }
+    for (const std::string& addr : fresh_addrs_) {
+      claim(addr, false, key, +1);
+      moved.insert(addr);
     }
     bool was = prev && prev->protected_mode, now = after && after->protected_mode;
     if (was != now) transitions_.emplace_back(key, now);

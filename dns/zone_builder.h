@@ -90,7 +90,8 @@ class ZoneBuilder {
 
   using InstanceChanges = std::map<catalog::Change::InstanceKey, uint64_t>;  // see Change::instances
   // The entry for lower-case `key` from the instances of every catalog name in `names`
-  // (names differing only in case share one DNS name). Null when there are none. `prev` is
+  // (names differing only in case share one DNS name). Null when there are none. Sets
+  // fresh_addrs_ and gone_addrs_ (what the reverse map must claim and drop). `prev` is
   // the key's entry in the previous zone (or null). With `changed` (the instances that
   // changed under the touched names since `prev`), the entry is `prev` patched: its records
   // copied, those of changed instances replaced, O(changed) derivations; without it, every
@@ -141,6 +142,8 @@ class ZoneBuilder {
   std::vector<std::pair<std::string, bool>> transitions_;
   IndexSet seen_addr_, seen_srv_, seen_txt_, seen_target_, prev_stamps_;  // scratch
   std::vector<uint8_t> reused_;  // scratch: per record of the previous entry, kept in this one
+  // Set by build_service: own addresses (bytes) of the records that came and that left.
+  std::vector<std::string> fresh_addrs_, gone_addrs_;
 };
 
 // Converts the agent config into answer-path settings. Exposed for tests.

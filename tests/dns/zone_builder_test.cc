@@ -325,9 +325,6 @@ std::map<std::string, std::string> canonical(const Zone& z) {
     std::map<std::string, std::string> tags;
     for (const auto& [tag, v] : e.by_tag) tags[tag] = view(v);
     for (const auto& [tag, v] : tags) s += " tag " + tag + " " + v + "\n";
-    s += " own";
-    if (e.own_addresses)
-      for (const auto& a : *e.own_addresses) s += " " + hex(a);
     out["service " + key] = s;
   });
   z.nodes.for_each([&](const std::string& key, const NodeEntry& n) {
