@@ -7,7 +7,13 @@
 // the index on disk always matches the data on disk.
 #include "catalog/embedded_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <optional>
 #include <utility>
@@ -202,16 +208,106 @@ std::expected<std::unique_ptr<EmbeddedStore>, Error> EmbeddedStore::open(const s
     stmts.reset();  // finalize before closing
     return fail(r.error());
   }
-  std::unique_ptr<EmbeddedStore> store(new EmbeddedStore(db, *index));
+  std::unique_ptr<EmbeddedStore> store(new EmbeddedStore(db, *index, path));
   store->stmts_ = std::move(stmts);
   return store;
 }
 
-EmbeddedStore::EmbeddedStore(sqlite3* db, uint64_t index) : db_(db), index_(index) {}
+EmbeddedStore::EmbeddedStore(sqlite3* db, uint64_t index, std::string path)
+    : db_(db), index_(index), path_(std::move(path)) {}
 
 EmbeddedStore::~EmbeddedStore() {
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard lock(sync_mu_);
+      sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    syncer_.join();  // syncs what is waiting first
+  }
+  if (wal_fd_ >= 0) ::close(wal_fd_);
   stmts_.reset();
   sqlite3_close(db_);
+}
+
+void EmbeddedStore::enable_deferred_sync(std::function<void(std::function<void()>)> post) {
+  if (path_ == ":memory:" || post_) return;
+  if (auto r = exec(db_, "PRAGMA synchronous=NORMAL"); !r) return;  // stays synchronous=FULL
+  post_ = std::move(post);
+  syncer_ = std::thread([this] { syncer_loop(); });
+}
+
+std::expected<void, Error> EmbeddedStore::sync_wal() {
+  int fd;
+  {
+    std::lock_guard lock(sync_mu_);
+    if (wal_fd_ < 0) {
+      std::string wal = path_ + "-wal";
+      wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) return std::unexpected(Error{Error::Code::io, "opening " + wal + ": " + std::strerror(errno)});
+      // The WAL was created without a sync: make its directory entry durable too, once.
+      std::string dir = std::filesystem::path(path_).parent_path().string();
+      int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+    fd = wal_fd_;
+  }
+  if (::fdatasync(fd) != 0) {
+    // A failed fsync may have dropped the dirty pages: a later one that succeeds proves
+    // nothing about them. So the store takes no more writes (see sync_failed()).
+    Error e{Error::Code::io, std::string("syncing the catalog's WAL failed (") + std::strerror(errno) +
+                                 "); the store takes no more writes until the agent restarts"};
+    std::lock_guard lock(sync_mu_);
+    if (!sync_error_) sync_error_ = e;
+    return std::unexpected(std::move(e));
+  }
+  return {};
+}
+
+std::optional<Error> EmbeddedStore::sync_failed() {
+  std::lock_guard lock(sync_mu_);
+  return sync_error_;
+}
+
+void EmbeddedStore::syncer_loop() {
+  std::unique_lock lock(sync_mu_);
+  while (true) {
+    sync_cv_.wait(lock, [this] { return sync_stop_ || !sync_waiting_.empty(); });
+    if (sync_waiting_.empty()) return;  // stopping, nothing left
+    auto waiting = std::move(sync_waiting_);
+    sync_waiting_.clear();
+    lock.unlock();
+    auto r = sync_wal();  // one fsync for every batch committed before it
+    for (auto& w : waiting) w(r);
+    lock.lock();
+  }
+}
+
+void EmbeddedStore::commit_group_async(std::vector<std::vector<Op>> groups, Done done) {
+  if (!post_) {
+    done(commit_group(groups));
+    return;
+  }
+  const uint64_t before = index_;
+  auto results = commit_groups(groups, false);
+  if (index_ == before) {  // nothing new to make durable
+    done(std::move(results));
+    return;
+  }
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_waiting_.push_back([this, results = std::move(results), done = std::move(done)](
+                                std::expected<void, Error> synced) mutable {
+      if (!synced)
+        for (auto& r : results)
+          if (r) r = std::unexpected(synced.error());
+      post_([results = std::move(results), done = std::move(done)]() mutable { done(std::move(results)); });
+    });
+  }
+  sync_cv_.notify_one();
 }
 
 Error EmbeddedStore::sqlite_error(int rc) const { return make_error(db_, rc, "catalog store"); }
@@ -287,6 +383,7 @@ std::expected<uint64_t, Error> EmbeddedStore::commit(const std::vector<Op>& ops)
     }
   }
   if (ops.empty()) return index_;
+  if (auto failed = sync_failed()) return std::unexpected(std::move(*failed));
 
   const uint64_t next = index_ + 1;
   std::vector<Event> events;
@@ -310,15 +407,25 @@ std::expected<uint64_t, Error> EmbeddedStore::commit(const std::vector<Op>& ops)
   }
   if (int rc = Use(stmts_->commit).step(); rc != SQLITE_DONE) return rollback(sqlite_error(rc));
   index_ = next;
+  // Under deferred sync the commit did not wait for the disk: do it now. The watchers see the
+  // commit either way (it is in the database), but the caller hears of a failed sync.
+  std::expected<void, Error> synced;
+  if (post_) synced = sync_wal();
 
   // A copy, so that a watcher may call watch() without invalidating the loop. Watchers must
   // not commit(): the others would then see the nested commit before this one.
   const std::vector<Watcher> watchers = watchers_;
   for (const Watcher& w : watchers) w(next, events);
+  if (!synced) return std::unexpected(synced.error());
   return next;
 }
 
 std::vector<std::expected<uint64_t, Error>> EmbeddedStore::commit_group(const std::vector<std::vector<Op>>& groups) {
+  return commit_groups(groups, true);
+}
+
+std::vector<std::expected<uint64_t, Error>> EmbeddedStore::commit_groups(const std::vector<std::vector<Op>>& groups,
+                                                                        bool durable) {
   std::vector<std::expected<uint64_t, Error>> results(groups.size(), index_);
   auto valid = [](const std::vector<Op>& ops) {
     for (const Op& op : ops)
@@ -332,6 +439,10 @@ std::vector<std::expected<uint64_t, Error>> EmbeddedStore::commit_group(const st
     for (auto& r : results) r = std::unexpected(e);
     return results;
   };
+  if (auto failed = sync_failed()) {
+    for (auto& r : results) r = std::unexpected(*failed);
+    return results;
+  }
   if (int rc = Use(stmts_->begin).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(rc));
   for (size_t i = 0; i < groups.size(); ++i) {
     if (!valid(groups[i])) {
@@ -369,9 +480,14 @@ std::vector<std::expected<uint64_t, Error>> EmbeddedStore::commit_group(const st
   }
   if (int rc = Use(stmts_->commit).step(); rc != SQLITE_DONE) return fail_all(sqlite_error(rc));
   index_ = next;
+  std::expected<void, Error> synced;
+  if (durable && post_) synced = sync_wal();
   const std::vector<Watcher> watchers = watchers_;
   for (const auto& [index, events] : feed)
     for (const Watcher& w : watchers) w(index, events);
+  if (!synced)
+    for (auto& r : results)
+      if (r) r = std::unexpected(synced.error());
   return results;
 }
 

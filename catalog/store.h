@@ -3,7 +3,8 @@
 // Both stores (the embedded SQLite store here, the etcd store later) hold the same keyspace
 // (catalog/keyspace.h) with JSON values, assign every accepted write a new, strictly
 // increasing index, and publish a change feed. A Store is used from one thread (the control
-// thread); watchers are called on that thread, synchronously, after the commit is durable.
+// thread); watchers are called on that thread, synchronously, after the commit is durable
+// (or, under the embedded store's deferred sync, once it is committed: see embedded_store.h).
 #pragma once
 
 #include <cstdint>

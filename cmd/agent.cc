@@ -235,6 +235,9 @@ std::expected<void, std::string> Agent::open_store() {
   }
   auto store = catalog::EmbeddedStore::open(path);
   if (!store) return std::unexpected("cannot open the catalog store " + path + ": " + store.error().message);
+  // Group commits fsync on the store's thread while this one builds the zone (still durable
+  // before each reply).
+  (*store)->enable_deferred_sync([this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
   store_ = std::move(*store);
   writer_ = std::make_unique<catalog::Writer>(*store_, keyspace_);
   auto range = store_->range(keyspace_.dc_prefix());

@@ -4,7 +4,10 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <fstream>
+#include <functional>
+#include <mutex>
 
 #include "tests/support/temp_dir.h"
 
@@ -276,6 +279,83 @@ TEST_CASE("commit_group: each group is its own write with its own index, one tra
   std::vector<std::string> keys;
   for (const KeyValue& kv : range->kvs) keys.push_back(kv.key);
   CHECK(keys == std::vector<std::string>{"b", "k0"});
+}
+
+}  // namespace
+}  // namespace beacon::catalog
+
+namespace beacon::catalog {
+namespace {
+
+// The agent's mode: group commits are seen by watchers at once and acknowledged (through the
+// owner's event loop) only after the store's thread has synced the WAL.
+TEST_CASE("deferred sync: watchers see a group commit at once, done comes through post after the sync",
+          "[catalog][store]") {
+  TempDir dir;
+  std::string path = dir.file("catalog.db");
+  {
+    auto opened = EmbeddedStore::open(path);
+    REQUIRE(opened);
+    auto& store = **opened;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::function<void()>> posted;
+    store.enable_deferred_sync([&](std::function<void()> fn) {
+      std::lock_guard lock(mu);
+      posted.push_back(std::move(fn));
+      cv.notify_all();
+    });
+    auto run_posted = [&](size_t n) {
+      std::unique_lock lock(mu);
+      REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return posted.size() >= n; }));
+      auto fns = std::move(posted);
+      posted.clear();
+      lock.unlock();
+      for (auto& fn : fns) fn();
+    };
+    std::vector<uint64_t> seen;
+    store.watch([&](uint64_t index, const std::vector<Event>&) { seen.push_back(index); });
+
+    std::vector<std::expected<uint64_t, Error>> results;
+    bool done = false;
+    store.commit_group_async({{put("k/a", "1")}, {put("k/b", "2")}, {}}, [&](auto r) {
+      results = std::move(r);
+      done = true;
+    });
+    CHECK(seen == std::vector<uint64_t>{1, 2});  // the watchers did not wait for the disk
+    CHECK_FALSE(done);                           // the caller does
+    run_posted(1);
+    REQUIRE(done);
+    REQUIRE(results.size() == 3);
+    CHECK(results[0] == 1u);
+    CHECK(results[1] == 2u);
+    CHECK(results[2] == 2u);  // an empty group: the index it is valid at
+
+    // A synchronous commit while a group's sync is under way stays durable and ordered.
+    done = false;
+    store.commit_group_async({{put("k/c", "3")}}, [&](auto r) {
+      results = std::move(r);
+      done = true;
+    });
+    CHECK(store.commit({put("k/d", "4")}) == 4u);
+    run_posted(1);
+    REQUIRE(done);
+    CHECK(results[0] == 3u);
+    CHECK(seen == std::vector<uint64_t>{1, 2, 3, 4});
+
+    // Nothing changed: nothing to sync, done at once.
+    done = false;
+    store.commit_group_async({{put("k/a", "1")}}, [&](auto r) {
+      results = std::move(r);
+      done = true;
+    });
+    CHECK(done);
+    CHECK(results[0] == 4u);
+  }
+  auto reopened = EmbeddedStore::open(path);
+  REQUIRE(reopened);
+  CHECK((*reopened)->index() == 4);
+  CHECK(keys_of(*(*reopened)->range("k/")) == std::vector<std::string>{"k/a", "k/b", "k/c", "k/d"});
 }
 
 }  // namespace
