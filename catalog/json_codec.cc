@@ -12,6 +12,7 @@
 #include <exception>
 #include <limits>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -97,9 +98,80 @@ std::expected<T, Error> decode(const KeyValue& kv, const char* what, Fill fill) 
   return out;
 }
 
+// Writes the JSON that dump() would give, without building a DOM (encoding is on the write
+// path and on every start, once per config service), for values whose strings are all
+// "plain": printable ASCII without '"' or '\\', which need no escaping. ok() is false when a
+// string was not plain; the caller then encodes through nlohmann, which escapes and replaces
+// invalid UTF-8. Members must come in the order nlohmann's sorted objects give them.
+class PlainWriter {
+ public:
+  // An object: open(), then key(...).<value> pairs, then close().
+  PlainWriter& open() {
+    out_ += '{';
+    member_ = false;
+    return *this;
+  }
+  PlainWriter& close() {
+    out_ += '}';
+    member_ = true;  // the object is a member value of the enclosing one
+    return *this;
+  }
+  PlainWriter& key(std::string_view k) {
+    if (member_) out_ += ',';
+    quoted(k);
+    out_ += ':';
+    return *this;
+  }
+  PlainWriter& string(std::string_view v) { return quoted(v).done(); }
+  PlainWriter& number(uint64_t v) {
+    out_ += std::to_string(v);
+    return done();
+  }
+  PlainWriter& raw(std::string_view v) {  // an already encoded value
+    out_ += v;
+    return done();
+  }
+  PlainWriter& array(const std::vector<std::string>& items) {
+    out_ += '[';
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) out_ += ',';
+      quoted(items[i]);
+    }
+    out_ += ']';
+    return done();
+  }
+  PlainWriter& object(const std::map<std::string, std::string>& members) {  // std::map: sorted
+    open();
+    for (const auto& [k, v] : members) key(k).string(v);
+    return close();
+  }
+  bool ok() const { return ok_; }
+  std::string take() && { return std::move(out_); }
+
+ private:
+  PlainWriter& quoted(std::string_view v) {
+    for (char c : v) ok_ = ok_ && c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+    out_ += '"';
+    out_ += v;
+    out_ += '"';
+    return *this;
+  }
+  PlainWriter& done() {
+    member_ = true;
+    return *this;
+  }
+  std::string out_;
+  bool member_ = false;  // the open object has a member already
+  bool ok_ = true;
+};
+
 }  // namespace
 
 std::string encode_node(const Node& node) {
+  PlainWriter w;
+  w.open().key("Address").string(node.address).key("Datacenter").string(node.datacenter);
+  w.key("Meta").object(node.meta).key("Node").string(node.name).close();
+  if (w.ok()) return std::move(w).take();
   json j = {{"Node", node.name},
             {"Address", node.address},
             {"Datacenter", node.datacenter},
@@ -108,6 +180,14 @@ std::string encode_node(const Node& node) {
 }
 
 std::string encode_service(const Service& s) {
+  PlainWriter w;
+  w.open().key("Address").string(s.address).key("ID").string(s.id).key("Meta").object(s.meta);
+  w.key("Node").string(s.node).key("Port").number(s.port);
+  if (s.protect_threshold) w.key("ProtectThreshold").raw(json(*s.protect_threshold).dump());
+  w.key("Service").string(s.name).key("Source").string(s.source).key("Tags").array(s.tags);
+  w.key("Weights").open().key("Passing").number(s.weights.passing).key("Warning").number(s.weights.warning).close();
+  w.close();
+  if (w.ok()) return std::move(w).take();
   json j = {{"ID", s.id},
             {"Service", s.name},
             {"Node", s.node},
@@ -122,6 +202,11 @@ std::string encode_service(const Service& s) {
 }
 
 std::string encode_check(const Check& c) {
+  PlainWriter w;
+  w.open().key("CheckID").string(c.id).key("Definition").string(c.definition).key("Name").string(c.name);
+  w.key("Node").string(c.node).key("Notes").string(c.notes).key("Output").string(c.output);
+  w.key("ServiceID").string(c.service_id).key("Status").string(health_name(c.status)).close();
+  if (w.ok()) return std::move(w).take();
   json j = {{"CheckID", c.id},
             {"Name", c.name},
             {"Node", c.node},

@@ -7,7 +7,10 @@
 // only their own node.
 #include "catalog/writer.h"
 
+#include <algorithm>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace beacon::catalog {
@@ -26,6 +29,7 @@ class Batch {
     puts_.push_back(Op{Op::Kind::put, std::move(key), std::move(value)});
   }
   void del(std::string key) { dels_.insert(std::move(key)); }
+
   std::vector<Op> ops() && {
     std::vector<Op> out;
     for (const std::string& key : dels_) {
@@ -187,33 +191,55 @@ std::expected<uint64_t, Error> Writer::sync_config_services(const Node& node, co
   auto stored = stored_checks(store_, keyspace_, node.name);
   if (!stored) return std::unexpected(stored.error());
 
+  // This runs at every start with every config service, mostly to find that nothing changed:
+  // so it leaves out the puts of services already stored as they are (found in the range it
+  // just read, sorted by key) and looks stored checks up by service.
+  auto stored_value = [&](const std::string& key) -> const std::string* {
+    const auto& kvs = stored_services->kvs;
+    auto it = std::lower_bound(kvs.begin(), kvs.end(), key,
+                               [](const KeyValue& kv, const std::string& k) { return kv.key < k; });
+    return it != kvs.end() && it->key == key ? &it->value : nullptr;
+  };
+  std::unordered_map<std::string, StoredChecks> checks_of;  // service ID -> its stored checks
+  for (auto& entry : *stored) checks_of[entry.second.service_id].push_back(std::move(entry));
+
   Batch batch;
   batch.put(keyspace_.node_key(node.name), encode_node(with_datacenter(node, keyspace_)));
-  std::set<std::string> wanted;
+  std::unordered_set<std::string> wanted;
+  wanted.reserve(services.size());
   static const std::vector<Check> kNoChecks;
+  static const StoredChecks kNoStoredChecks;
   for (size_t i = 0; i < services.size(); ++i) {
     Service service = services[i];
     service.node = node.name;
     service.source = "config";
     wanted.insert(service.id);
     const std::vector<Check>& its_checks = checks.empty() ? kNoChecks : checks[i];
-    if (auto r = add_service(keyspace_, service, its_checks, &*stored, batch); !r) return std::unexpected(r.error());
+    auto its_stored = checks_of.find(service.id);
+    if (auto r = add_service(keyspace_, service, its_checks,
+                             its_stored == checks_of.end() ? &kNoStoredChecks : &its_stored->second, batch);
+        !r) {
+      return std::unexpected(r.error());
+    }
   }
 
   // Config services of this node that are no longer configured go, with their checks. The
   // key, not the JSON, names the instance.
-  std::set<std::string> gone;
   for (const KeyValue& kv : stored_services->kvs) {
     auto parsed = keyspace_.parse(kv.key);
+    if (!parsed || wanted.contains(parsed->id)) continue;
     auto service = decode_service(kv);
-    if (!parsed || !service || service->source != "config" || wanted.contains(parsed->id)) continue;
+    if (!service || service->source != "config") continue;
     batch.del(kv.key);
-    gone.insert(parsed->id);
+    if (auto its = checks_of.find(parsed->id); its != checks_of.end())
+      for (const auto& entry : its->second) batch.del(entry.first);
   }
-  for (const auto& [key, check] : *stored) {
-    if (gone.contains(check.service_id)) batch.del(key);
-  }
-  return store_.commit(std::move(batch).ops());
+  std::vector<Op> ops = std::move(batch).ops();
+  std::erase_if(ops, [&](const Op& op) {
+    const std::string* old = op.kind == Op::Kind::put ? stored_value(op.key) : nullptr;
+    return old != nullptr && *old == op.value;
+  });
+  return store_.commit(ops);
 }
 
 }  // namespace beacon::catalog

@@ -1,5 +1,7 @@
 // JSON values of the catalog keyspace: round trips, field names, and corrupt input.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "catalog/keyspace.h"
 
@@ -113,6 +115,54 @@ TEST_CASE("health names round trip", "[catalog][model]") {
   CHECK_FALSE(parse_health("PASSING"));
   CHECK_FALSE(parse_health(""));
   CHECK(std::max(Health::warning, Health::critical) == Health::critical);
+}
+
+}  // namespace
+}  // namespace beacon::catalog
+
+namespace beacon::catalog {
+namespace {
+
+// The encoders write plain values directly and fall back to nlohmann for the rest: either
+// way the text must be nlohmann's canonical form (sorted keys, compact), so a value never
+// changes bytes with the path it took (a stored value that compares unequal would be
+// rewritten at every start), and it must decode to what was encoded.
+TEST_CASE("encoders give nlohmann's canonical form, plain or escaped", "[catalog][codec]") {
+  auto canonical = [](const std::string& json) { return nlohmann::json::parse(json).dump(); };
+  auto text = GENERATE(as<std::string>{}, "", "plain-1", "with space", "quote\"d", "back\\slash", "tab\there",
+                       "caf\xc3\xa9", "nul\x01", "~!@#$%^&*()_+{}[]:;'<>,.?/");
+  CAPTURE(text);
+  for (std::optional<double> threshold : {std::optional<double>{}, std::optional<double>{0.25}}) {
+    Service s{.id = "id-" + text, .name = "s" + text, .node = "n", .address = text, .port = 53, .tags = {text, "t2"},
+              .meta = {{"k", text}, {text + "key", "v"}}, .weights = {3, 4294967295u}, .protect_threshold = threshold,
+              .source = "api"};
+    std::string json = encode_service(s);
+    CHECK(json == canonical(json));
+    auto back = decode_service(kv_of(json, 0, 0));
+    REQUIRE(back);
+    CHECK(*back == s);
+  }
+  Service bare;
+  bare.id = "a";
+  bare.name = "b";
+  CHECK(encode_service(bare) ==
+        R"({"Address":"","ID":"a","Meta":{},"Node":"","Port":0,"Service":"b","Source":"","Tags":[],)"
+        R"("Weights":{"Passing":1,"Warning":1}})");
+
+  Node node{.name = "n-" + text, .address = text, .datacenter = "dc1", .meta = {{"a", text}, {"b", ""}}};
+  std::string nj = encode_node(node);
+  CHECK(nj == canonical(nj));
+  auto nb = decode_node(kv_of(nj, 0, 0));
+  REQUIRE(nb);
+  CHECK(*nb == node);
+
+  Check c{.id = "c-" + text, .name = text, .node = "n", .service_id = text, .status = Health::critical,
+          .output = text, .notes = text, .definition = R"({"ttl":"10s"})"};
+  std::string cj = encode_check(c);
+  CHECK(cj == canonical(cj));
+  auto cb = decode_check(kv_of(cj, 0, 0));
+  REQUIRE(cb);
+  CHECK(*cb == c);
 }
 
 }  // namespace
