@@ -290,20 +290,18 @@ void Agent::on_check_status(const std::string& check_id, catalog::Health status,
   catalog::Check updated = *current;
   updated.status = status;
   updated.output = output;
-  if (etcd_mode(config_)) {
-    // A network write: on the store's writer thread, so checks, DNS over TCP and the API go on
-    // meanwhile (as Consul's agents sync check results to the servers in the background). A
-    // write that fails is made again by anti_entropy() when etcd is back.
-    std::vector<catalog::Op> ops{{catalog::Op::Kind::put, keyspace_.check_key(updated.node, updated.id),
-                                  catalog::encode_check(updated)}};
-    store_->commit_group_async({std::move(ops)}, [check_id](auto results) {
-      if (!results.front())
-        log::error("health", "cannot record the status of check ", check_id, ": ", results.front().error().message);
-    });
-    return;
-  }
-  if (auto r = writer_->register_check(updated); !r)  // the engine has logged the change itself
-    log::error("health", "cannot record the status of check ", check_id, ": ", r.error().message);
+  // Through the store's asynchronous group commit: with etcd a network write on the store's
+  // writer thread (as Consul's agents sync check results to the servers in the background),
+  // with the embedded store committed at once, so DNS answers follow before the disk sync,
+  // which runs on the store's own thread. Either way checks, DNS over TCP and the API go on
+  // meanwhile. A write that fails is logged; in etcd mode anti_entropy() makes it again when
+  // etcd is back.
+  std::vector<catalog::Op> ops{
+      {catalog::Op::Kind::put, keyspace_.check_key(updated.node, updated.id), catalog::encode_check(updated)}};
+  store_->commit_group_async({std::move(ops)}, [check_id](auto results) {
+    if (!results.front())
+      log::error("health", "cannot record the status of check ", check_id, ": ", results.front().error().message);
+  });
 }
 
 void Agent::on_reap(const std::string& service_id) {
