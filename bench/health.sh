@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Health-check figures: the time from a check result to the changed DNS answer (TTL
-# pass/fail through the HTTP API, 200 flips), and the agent's CPU cost of 1,000 HTTP checks
+# Health-check figures: the time from a check result to the changed DNS answer (HTTP checks
+# whose target flips between 200 and 503, and TTL pass/fail through the HTTP API), and the agent's CPU cost of 1,000 HTTP checks
 # at a 1 s interval. Builds release binaries and starts its own agent on free loopback ports.
 # Usage: bench/health.sh [rounds] [checks] [seconds]
 set -euo pipefail
@@ -27,7 +27,9 @@ for _ in $(seq 1 200); do grep -q "http: listening on" "$work/log" && break; sle
 dns=$(sed -n 's/.*dns: listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/log")
 http=$(sed -n 's/.*http: listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/log")
 [ -n "$dns" ] && [ -n "$http" ] || { cat "$work/log"; exit 1; }
-echo "== check result -> DNS answer ($rounds flips of a TTL check through the API)"
+echo "== check result -> DNS answer ($rounds flips of HTTP checks, from the probe's response)"
+./build-bench/bench/beacon_health_bench probe --http "$http" --dns "$dns" --rounds "$rounds"
+echo "== TTL update -> DNS answer ($rounds flips of a TTL check through the API)"
 ./build-bench/bench/beacon_health_bench latency --http "$http" --dns "$dns" --rounds "$rounds"
 echo "== $checks HTTP checks at 1s, agent CPU over ${secs}s"
 ./build-bench/bench/beacon_health_bench cpu --http "$http" --pid "$pid" --checks "$checks" --seconds "$secs"

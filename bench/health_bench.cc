@@ -5,6 +5,10 @@
 //     and measures, per flip, (a) the HTTP reply time (the write is durable when it returns)
 //     and (b) the time from sending the PUT until DNS answers the changed result (UDP
 //     queries sent back to back). Prints p50/p99/max of both.
+//   health_bench probe --http PORT --dns PORT [--rounds 200] [--services 20]
+//     Check result -> DNS answer without any API write on the way: --services services with
+//     HTTP checks (1 s) against a target of its own flip between 200 and 503; per flip, the
+//     time from the probe's response to the first DNS answer that shows it.
 //   health_bench cpu --http PORT --pid PID [--checks 1000] [--seconds 20]
 //     Serves HTTP 200 on a loopback port, registers --checks services each with an HTTP
 //     check at a 1 s interval against it, waits for them to run, then reads the agent's CPU
@@ -202,6 +206,139 @@ int cpu(uint16_t http_port, int pid, int checks, int seconds) {
   return 0;
 }
 
+// Serves HTTP on a loopback port for health checks: GET /<k> answers 200 or 503 as codes[k]
+// says, and records when the first response after a flip went out.
+struct Target {
+  explicit Target(int n) : codes(static_cast<size_t>(n)), flipped_at(static_cast<size_t>(n)) {
+    for (auto& c : codes) c = 200;
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(lfd, 1024);
+    socklen_t len = sizeof a;
+    getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    server = std::thread([this] { serve(); });
+  }
+  ~Target() {
+    stop = true;
+    server.join();
+    close(lfd);
+  }
+  // From now on service k's check gets `code`; seen(k) turns true with its next probe.
+  void flip(size_t k, int code) {
+    flipped_at[k] = 0;
+    codes[k] = code;
+  }
+  // When the first probe of k answered with the code of the last flip left (0: not yet).
+  int64_t seen(size_t k) const { return flipped_at[k]; }
+
+  void serve() {
+    while (!stop) {
+      pollfd p{lfd, POLLIN, 0};
+      if (poll(&p, 1, 50) != 1) continue;
+      int c = accept(lfd, nullptr, nullptr);
+      if (c < 0) continue;
+      char buf[4096];
+      ssize_t n = read(c, buf, sizeof buf - 1);
+      size_t k = n > 5 ? std::strtoul(buf + 5, nullptr, 10) : 0;  // "GET /<k> HTTP/1.1"
+      if (k < codes.size()) {
+        int code = codes[k];
+        const char* resp = code == 200 ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                                       : "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndown";
+        ssize_t unused = write(c, resp, std::strlen(resp));
+        (void)unused;
+        int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+        int64_t none = 0;
+        if (codes[k] == code) flipped_at[k].compare_exchange_strong(none, now);  // not a flip under way
+      }
+      close(c);
+    }
+  }
+
+  std::vector<std::atomic<int>> codes;
+  std::vector<std::atomic<int64_t>> flipped_at;
+  std::atomic<bool> stop{false};
+  int lfd = -1;
+  uint16_t port = 0;
+  std::thread server;
+};
+
+// Check result -> DNS: `services` services, each with an HTTP check (1 s interval) against
+// Target. All of them flip at once (200 <-> 503); as each one's next probe goes out with the
+// new code, DNS is asked back to back until the service's answer changes. The figure is the
+// time from the probe's response leaving the target to the first changed DNS answer: the
+// agent reading the result, the catalog write, the zone build and the publish.
+int probe_latency(uint16_t http_port, uint16_t dns_port, int rounds, int services) {
+  Target target(services);
+  int h = connect_tcp(http_port);
+  for (int k = 0; k < services; ++k) {
+    std::string body = R"({"Name":"probed)" + std::to_string(k) + R"(","Address":"127.0.0.9","Port":1,)" +
+                       R"("Check":{"HTTP":"http://127.0.0.1:)" + std::to_string(target.port) + "/" +
+                       std::to_string(k) + R"(","Interval":"1s","Timeout":"1s"}})";
+    if (http(h, "PUT", "/v1/agent/service/register", body) != 200) {
+      std::fprintf(stderr, "register failed\n");
+      return 1;
+    }
+  }
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(dns_port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(u, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  // Whether DNS answers service k (NOERROR with records).
+  auto answered = [&](size_t k) {
+    std::vector<uint8_t> q = query("probed" + std::to_string(k) + ".service.consul");
+    send(u, q.data(), q.size(), 0);
+    uint8_t buf[512];
+    pollfd p{u, POLLIN, 0};
+    if (poll(&p, 1, 100) != 1) return -1;
+    ssize_t n = recv(u, buf, sizeof buf, 0);
+    if (n < 12) return -1;
+    return (buf[3] & 0x0F) == 0 && buf[7] > 0 ? 1 : 0;
+  };
+  // Every service passing in DNS before the first flip (the first probes run at once).
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  for (size_t k = 0; k < static_cast<size_t>(services); ++k)
+    while (answered(k) != 1)
+      if (Clock::now() > deadline) {
+        std::fprintf(stderr, "probed%zu never became passing\n", k);
+        return 1;
+      }
+  std::vector<double> ms;
+  bool pass = false;
+  while (static_cast<int>(ms.size()) < rounds) {
+    for (size_t k = 0; k < static_cast<size_t>(services); ++k) target.flip(k, pass ? 200 : 503);
+    std::vector<bool> done(static_cast<size_t>(services), false);
+    size_t left = static_cast<size_t>(services);
+    auto end = Clock::now() + std::chrono::seconds(3);
+    while (left > 0 && Clock::now() < end) {
+      bool any = false;
+      for (size_t k = 0; k < done.size(); ++k) {
+        if (done[k] || target.seen(k) == 0) continue;
+        any = true;
+        if (answered(k) != (pass ? 1 : 0)) continue;
+        int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+        ms.push_back(static_cast<double>(now - target.seen(k)) / 1e6);
+        done[k] = true;
+        --left;
+      }
+      if (!any) std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+    if (left > 0) {
+      std::fprintf(stderr, "%zu services did not change in DNS within 3 s\n", left);
+      return 1;
+    }
+    pass = !pass;
+  }
+  std::printf("rounds %zu (%d services, HTTP checks)\n", ms.size(), services);
+  std::printf("probe_to_dns_ms p50 %.3f p99 %.3f max %.3f\n", pct(ms, .5), pct(ms, .99), pct(ms, 1));
+  return 0;
+}
+
 int register_load(uint16_t http_port, int clients, int seconds, int max_writes) {
   std::atomic<int> budget{max_writes};
   std::atomic<long> errors{0};
@@ -243,12 +380,12 @@ int register_load(uint16_t http_port, int clients, int seconds, int max_writes) 
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: health_bench latency|cpu|register [--http P] [--dns P] [--pid PID] [--rounds N] ...\n");
+    std::fprintf(stderr, "usage: health_bench latency|probe|cpu|register [--http P] [--dns P] [--pid PID] [--rounds N] ...\n");
     return 2;
   }
   std::string mode = argv[1];
   uint16_t http_port = 0, dns_port = 0;
-  int pid = 0, rounds = 200, checks = 1000, seconds = 20, clients = 64, max_writes = 200000;
+  int pid = 0, rounds = 200, checks = 1000, seconds = 20, clients = 64, max_writes = 200000, services = 20;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     int v = std::atoi(argv[i + 1]);
@@ -259,9 +396,11 @@ int main(int argc, char** argv) {
     else if (k == "--checks") checks = std::clamp(v, 1, 10000);
     else if (k == "--seconds") seconds = std::clamp(v, 1, 600);
     else if (k == "--clients") clients = std::clamp(v, 1, 512);
+    else if (k == "--services") services = std::clamp(v, 1, 1000);
     else if (k == "--max") max_writes = std::clamp(v, 1, 10000000);
   }
   if (mode == "latency" && http_port && dns_port) return latency(http_port, dns_port, rounds);
+  if (mode == "probe" && http_port && dns_port) return probe_latency(http_port, dns_port, rounds, services);
   if (mode == "cpu" && http_port && pid) return cpu(http_port, pid, checks, seconds);
   if (mode == "register" && http_port) return register_load(http_port, clients, seconds, max_writes);
   std::fprintf(stderr, "missing --http/--dns/--pid\n");
