@@ -127,7 +127,7 @@ void Replica::put_service(const Key& key, Service service, Change& change) {
   change.services.insert(service.name);
   change.instances[service.name].try_emplace(key, 0);  // new under this name (unless it was there)
   auto stored = services_.insert_or_assign(key, std::move(service)).first;
-  by_name_[stored->second.name][key] = Indexed{&stored->second, ++last_stamp_};
+  by_name_[stored->second.name][&stored->first] = Indexed{&stored->second, ++last_stamp_};
 }
 
 void Replica::restamp(const Key& key, Change* change) {
@@ -164,7 +164,7 @@ void Replica::erase_service(const Key& key, Change& change) {
   if (named != by_name_.end()) {
     if (auto ix = named->second.find(key); ix != named->second.end())
       change.instances[name].try_emplace(key, ix->second.stamp);
-    named->second.erase(key);
+    named->second.erase(&it->first);
     if (named->second.empty()) by_name_.erase(named);
   }
   services_.erase(it);
@@ -243,7 +243,7 @@ std::set<std::string> Replica::nodes_of(const std::string& name) const {
   if (named == by_name_.end()) return out;
   const auto& instances = named->second;
   for (auto it = instances.begin(); it != instances.end();) {
-    const std::string& node = it->first.first;
+    const std::string& node = it->first->first;
     out.insert(node);
     // node + '\0' is the smallest name after `node`: skip the rest of its instances.
     it = instances.lower_bound(Key{node + '\0', std::string()});

@@ -156,7 +156,18 @@ class Replica {
     const Service* service;
     uint64_t stamp;
   };
-  std::map<std::string, std::map<std::pair<std::string, std::string>, Indexed>> by_name_;
+  // The inner key points at the key in services_ (as stable as the pointer to the service), so
+  // an instance's node and ID are stored once; a Key finds it as well (transparent compare).
+  struct KeyPtrLess {
+    using is_transparent = void;
+    static const Key& key(const Key* k) { return *k; }
+    static const Key& key(const Key& k) { return k; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return key(a) < key(b);
+    }
+  };
+  std::map<std::string, std::map<const Key*, Indexed, KeyPtrLess>> by_name_;
   uint64_t last_stamp_ = 0;  // never reset, so a stamp is never reused
   // (node, service_id) -> check id -> the check in checks_; service_id "" holds the node's
   // node-level checks. Keeps an instance's health lookup independent of how many checks its

@@ -152,6 +152,9 @@ std::expected<Config, Error> finish_load(LoadState state) {
   }
   if (auto ok = finish_store(c, state.store); !ok) return std::unexpected(ok.error());
   if (auto ok = finish_datacenters(c, state.datacenters); !ok) return std::unexpected(ok.error());
+  // The agent keeps the config for its life: no growth slack (a quarter of the list's size
+  // on average; megabytes with 100k services).
+  c.services.shrink_to_fit();
   return std::move(state.config);
 }
 

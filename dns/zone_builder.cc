@@ -244,9 +244,11 @@ std::shared_ptr<ServiceEntry> ZoneBuilder::collect_all(const catalog::Replica& r
                                                       const std::set<std::string>& names, const ServiceEntry* prev,
                                                       std::vector<std::string>& fresh_addrs) {
   auto e = std::make_shared<ServiceEntry>();
+  size_t expected = 0;
+  for (const std::string& name : names) expected += replica.instance_count(name);
+  e->instances.reserve(expected);  // exactly: entries live until their service changes
+  e->stamps.reserve(expected);
   if (prev) {
-    e->instances.reserve(prev->instances.size() + 8);
-    e->stamps.reserve(prev->instances.size() + 8);
     prev_stamps_.reset(prev->stamps.size());
     for (uint32_t i = 0; i < prev->stamps.size(); ++i) {
       uint64_t stamp = prev->stamps[i];
@@ -254,8 +256,6 @@ std::shared_ptr<ServiceEntry> ZoneBuilder::collect_all(const catalog::Replica& r
     }
     e->arena = prev->arena;
   } else {
-    size_t expected = 0;
-    for (const std::string& name : names) expected += replica.instance_count(name);
     e->arena = std::make_shared<TextArena>(expected);
   }
   for (const std::string& name : names) {
@@ -412,8 +412,11 @@ std::shared_ptr<const NodeEntry> ZoneBuilder::build_node(const catalog::Node& no
 
 void ZoneBuilder::claim(const std::string& addr, bool node, const std::string& name, int delta) {
   AddressOwners& o = owners_[addr];
-  auto& counts = node ? o.nodes : o.services;
-  if ((counts[name] += delta) <= 0) counts.erase(name);
+  ClaimCounts& counts = node ? o.nodes : o.services;
+  auto it = std::lower_bound(counts.begin(), counts.end(), name,
+                             [](const auto& count, const std::string& n) { return count.first < n; });
+  if (it == counts.end() || it->first != name) it = counts.insert(it, {name, 0});
+  if ((it->second += delta) <= 0) counts.erase(it);
   if (o.nodes.empty() && o.services.empty()) owners_.erase(addr);
 }
 
