@@ -201,6 +201,10 @@ std::expected<std::unique_ptr<EmbeddedStore>, Error> EmbeddedStore::open(const s
   // In-memory databases answer "memory" to the WAL request, which is fine.
   if (auto r = exec(db, "PRAGMA journal_mode=WAL"); !r) return fail(r.error());
   if (auto r = exec(db, "PRAGMA synchronous=FULL"); !r) return fail(r.error());
+  // A big transaction (the first start with many config services) grows the WAL to its
+  // size; cut it back when a checkpoint lets the WAL start over, so that the file, and the
+  // scan of it after a crash, stay small.
+  if (auto r = exec(db, "PRAGMA journal_size_limit=4194304"); !r) return fail(r.error());
   auto index = init_schema(db);
   if (!index) return fail(index.error());
   auto stmts = std::make_unique<Statements>();

@@ -15,6 +15,8 @@ catalog::Node agent_node(const config::Config& config) {
 
 ConfigServices config_services(const config::Config& config, const catalog::Replica& replica) {
   ConfigServices out;
+  out.services.reserve(config.services.size());
+  out.checks.reserve(config.services.size());
   for (const config::ServiceConfig& sc : config.services) {
     catalog::Service s;
     s.id = sc.id;
