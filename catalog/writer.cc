@@ -29,7 +29,6 @@ class Batch {
     puts_.push_back(Op{Op::Kind::put, std::move(key), std::move(value)});
   }
   void del(std::string key) { dels_.insert(std::move(key)); }
-
   std::vector<Op> ops() && {
     std::vector<Op> out;
     for (const std::string& key : dels_) {
