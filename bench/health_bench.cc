@@ -100,6 +100,29 @@ double pct(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
+// A UDP socket connected to the agent's DNS port.
+int connect_dns(uint16_t dns_port) {
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(dns_port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(u, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  return u;
+}
+
+// Sends `q` on `u`: 1 when the reply answers it (NOERROR with records), 0 when it does not,
+// -1 with no reply within 100 ms.
+int answered(int u, const std::vector<uint8_t>& q) {
+  send(u, q.data(), q.size(), 0);
+  uint8_t buf[512];
+  pollfd p{u, POLLIN, 0};
+  if (poll(&p, 1, 100) != 1) return -1;
+  ssize_t n = recv(u, buf, sizeof buf, 0);
+  if (n < 12) return -1;
+  return (buf[3] & 0x0F) == 0 && buf[7] > 0 ? 1 : 0;
+}
+
 int latency(uint16_t http_port, uint16_t dns_port, int rounds) {
   int h = connect_tcp(http_port);
   if (http(h, "PUT", "/v1/agent/service/register",
@@ -107,12 +130,7 @@ int latency(uint16_t http_port, uint16_t dns_port, int rounds) {
     std::fprintf(stderr, "register failed\n");
     return 1;
   }
-  int u = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(dns_port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  connect(u, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  int u = connect_dns(dns_port);
   std::vector<uint8_t> q = query("flip.service.consul");
   std::vector<double> write_ms, visible_ms;
   for (int i = 0; i < rounds; ++i) {
@@ -122,16 +140,8 @@ int latency(uint16_t http_port, uint16_t dns_port, int rounds) {
       return 1;
     write_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     // Ask until the answer reflects the new status (bounded at 2 s).
-    while (Clock::now() - t0 < std::chrono::seconds(2)) {
-      send(u, q.data(), q.size(), 0);
-      uint8_t buf[512];
-      pollfd p{u, POLLIN, 0};
-      if (poll(&p, 1, 100) != 1) continue;
-      ssize_t n = recv(u, buf, sizeof buf, 0);
-      if (n < 12) continue;
-      bool answered = (buf[3] & 0x0F) == 0 && buf[7] > 0;
-      if (answered == pass) break;
-    }
+    while (Clock::now() - t0 < std::chrono::seconds(2))
+      if (answered(u, q) == (pass ? 1 : 0)) break;
     visible_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   std::printf("rounds %d\n", rounds);
@@ -283,27 +293,13 @@ int probe_latency(uint16_t http_port, uint16_t dns_port, int rounds, int service
       return 1;
     }
   }
-  int u = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(dns_port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  connect(u, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  // Whether DNS answers service k (NOERROR with records).
-  auto answered = [&](size_t k) {
-    std::vector<uint8_t> q = query("probed" + std::to_string(k) + ".service.consul");
-    send(u, q.data(), q.size(), 0);
-    uint8_t buf[512];
-    pollfd p{u, POLLIN, 0};
-    if (poll(&p, 1, 100) != 1) return -1;
-    ssize_t n = recv(u, buf, sizeof buf, 0);
-    if (n < 12) return -1;
-    return (buf[3] & 0x0F) == 0 && buf[7] > 0 ? 1 : 0;
-  };
+  int u = connect_dns(dns_port);
+  std::vector<std::vector<uint8_t>> queries;
+  for (int k = 0; k < services; ++k) queries.push_back(query("probed" + std::to_string(k) + ".service.consul"));
   // Every service passing in DNS before the first flip (the first probes run at once).
   auto deadline = Clock::now() + std::chrono::seconds(5);
   for (size_t k = 0; k < static_cast<size_t>(services); ++k)
-    while (answered(k) != 1)
+    while (answered(u, queries[k]) != 1)
       if (Clock::now() > deadline) {
         std::fprintf(stderr, "probed%zu never became passing\n", k);
         return 1;
@@ -320,7 +316,7 @@ int probe_latency(uint16_t http_port, uint16_t dns_port, int rounds, int service
       for (size_t k = 0; k < done.size(); ++k) {
         if (done[k] || target.seen(k) == 0) continue;
         any = true;
-        if (answered(k) != (pass ? 1 : 0)) continue;
+        if (answered(u, queries[k]) != (pass ? 1 : 0)) continue;
         int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
         ms.push_back(static_cast<double>(now - target.seen(k)) / 1e6);
         done[k] = true;
