@@ -165,57 +165,6 @@ double cpu_seconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-int cpu(uint16_t http_port, int pid, int checks, int seconds) {
-  // The target: answers 200 to everything, one connection at a time.
-  int lfd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  listen(lfd, 1024);
-  socklen_t len = sizeof a;
-  getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
-  uint16_t target = ntohs(a.sin_port);
-  std::atomic<bool> stop{false};
-  std::atomic<long> served{0};
-  std::thread server([&] {
-    while (!stop) {
-      pollfd p{lfd, POLLIN, 0};
-      if (poll(&p, 1, 100) != 1) continue;
-      int c = accept(lfd, nullptr, nullptr);
-      if (c < 0) continue;
-      char buf[4096];
-      ssize_t unused = read(c, buf, sizeof buf);
-      static const char kResp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-      unused = write(c, kResp, sizeof kResp - 1);
-      (void)unused;
-      close(c);
-      ++served;
-    }
-  });
-  int h = connect_tcp(http_port);
-  for (int i = 0; i < checks; ++i) {
-    std::string body = R"({"Name":"chk)" + std::to_string(i) + R"(","Port":1,"Check":{"HTTP":"http://127.0.0.1:)" +
-                       std::to_string(target) + R"(/","Interval":"1s","Timeout":"2s"}})";
-    if (http(h, "PUT", "/v1/agent/service/register", body) != 200) { std::fprintf(stderr, "register failed\n"); return 1; }
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(3));
-  long served0 = served;
-  double c0 = cpu_seconds(pid);
-  auto t0 = Clock::now();
-  std::this_thread::sleep_for(std::chrono::seconds(seconds));
-  double c1 = cpu_seconds(pid);
-  double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-  long probes = served - served0;
-  std::printf("checks %d interval 1s\n", checks);
-  std::printf("probes_per_s %.0f\n", probes / wall);
-  std::printf("agent_cpu_percent_of_one_core %.1f\n", 100.0 * (c1 - c0) / wall);
-  std::printf("agent_cpu_us_per_probe %.1f\n", probes ? 1e6 * (c1 - c0) / probes : 0.0);
-  stop = true;
-  server.join();
-  return 0;
-}
-
 // Serves HTTP on a loopback port for health checks: GET /<k> answers 200 or 503 as codes[k]
 // says, and records when the first response after a flip went out.
 struct Target {
@@ -265,16 +214,42 @@ struct Target {
         if (codes[k] == code) flipped_at[k].compare_exchange_strong(none, now);  // not a flip under way
       }
       close(c);
+      ++served;
     }
   }
 
   std::vector<std::atomic<int>> codes;
   std::vector<std::atomic<int64_t>> flipped_at;
   std::atomic<bool> stop{false};
+  std::atomic<long> served{0};  // connections answered
   int lfd = -1;
   uint16_t port = 0;
   std::thread server;
 };
+
+int cpu(uint16_t http_port, int pid, int checks, int seconds) {
+  Target target(1);  // answers 200 to every check ("/" is service 0)
+  int h = connect_tcp(http_port);
+  for (int i = 0; i < checks; ++i) {
+    std::string body = R"({"Name":"chk)" + std::to_string(i) + R"(","Port":1,"Check":{"HTTP":"http://127.0.0.1:)" +
+                       std::to_string(target.port) + R"(/","Interval":"1s","Timeout":"2s"}})";
+    if (http(h, "PUT", "/v1/agent/service/register", body) != 200) { std::fprintf(stderr, "register failed\n"); return 1; }
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  long served0 = target.served;
+  double c0 = cpu_seconds(pid);
+  auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  double c1 = cpu_seconds(pid);
+  double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  long probes = target.served - served0;
+  std::printf("checks %d interval 1s\n", checks);
+  std::printf("probes_per_s %.0f\n", probes / wall);
+  std::printf("agent_cpu_percent_of_one_core %.1f\n", 100.0 * (c1 - c0) / wall);
+  std::printf("agent_cpu_us_per_probe %.1f\n", probes ? 1e6 * (c1 - c0) / probes : 0.0);
+  return 0;
+}
+
 
 // Check result -> DNS: `services` services, each with an HTTP check (1 s interval) against
 // Target. All of them flip at once (200 <-> 503); as each one's next probe goes out with the
