@@ -42,12 +42,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int connect_tcp(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+// 127.0.0.1:port (port 0: any, for bind).
+sockaddr_in loopback(uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+int connect_tcp(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = loopback(port);
   if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) { perror("connect"); std::exit(1); }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -103,10 +109,7 @@ double pct(std::vector<double> v, double p) {
 // A UDP socket connected to the agent's DNS port.
 int connect_dns(uint16_t dns_port) {
   int u = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(dns_port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in a = loopback(dns_port);
   connect(u, reinterpret_cast<sockaddr*>(&a), sizeof a);
   return u;
 }
@@ -171,9 +174,7 @@ struct Target {
   explicit Target(int n) : codes(static_cast<size_t>(n)), flipped_at(static_cast<size_t>(n)) {
     for (auto& c : codes) c = 200;
     lfd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in a = loopback(0);
     bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     listen(lfd, 1024);
     socklen_t len = sizeof a;
