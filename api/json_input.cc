@@ -7,6 +7,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "base/json_bounds.h"
 #include "config/validate.h"
 
 namespace beacon::api {
@@ -41,7 +42,8 @@ const json* field(const json& obj, std::string_view folded) {
 
 json parse_object(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) decode_failed("EOF");
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  if (auto too_big = base::check_json_bounds(body)) decode_failed(*too_big);
+  json j = base::parse_bounded<json>(body);
   if (j.is_discarded()) decode_failed("invalid JSON");
   if (!j.is_object()) decode_failed("the body must be a JSON object");
   return j;

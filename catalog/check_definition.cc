@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_bounds.h"
 #include "config/loader.h"
 #include "config/validate.h"
 
@@ -303,7 +304,8 @@ std::string encode_check_definition(const CheckConfig& def) {
 }
 
 std::expected<CheckConfig, Error> decode_check_definition(std::string_view text) {
-  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (auto too_big = base::check_json_bounds(text)) return invalid("check definition: " + *too_big);
+  json j = base::parse_bounded<json>(text);
   if (j.is_discarded()) return invalid("check definition is not valid JSON");
   if (!j.is_object()) return invalid("check definition must be a JSON object");
 

@@ -20,6 +20,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/json_bounds.h"
+
 namespace beacon::catalog::etcd {
 
 namespace asio = boost::asio;
@@ -66,7 +68,7 @@ Error unavailable(std::string message) { return Error{Error::Code::unavailable, 
 Error reply_error(unsigned status, const std::string& body, const std::string& endpoint) {
   std::string message;
   int code = -1;
-  auto doc = json::parse(body, nullptr, false);
+  auto doc = base::parse_bounded<json>(body);
   if (doc.is_object()) {
     if (doc.contains("message") && doc["message"].is_string()) message = doc["message"].get<std::string>();
     if (message.empty() && doc.contains("error") && doc["error"].is_string()) message = doc["error"].get<std::string>();
@@ -198,7 +200,7 @@ struct Client::Impl {
         close();
         return std::unexpected(reply.error());
       }
-      auto doc = json::parse(*reply, nullptr, false);
+      auto doc = base::parse_bounded<json>(*reply);
       if (!doc.is_object() || !doc.contains("token") || !doc["token"].is_string()) {
         close();
         return std::unexpected(Error{Error::Code::io, "etcd " + ep.text + ": authentication gave no token"});

@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/json_bounds.h"
 #include "catalog/etcd_client.h"
 #include "log/log.h"
 
@@ -59,7 +60,7 @@ std::string str_field(const json& obj, const char* name) {
 Error corrupt(std::string message) { return Error{Error::Code::corrupt, std::move(message)}; }
 
 std::expected<json, Error> parse_reply(const std::string& body) {
-  auto doc = json::parse(body, nullptr, false);
+  auto doc = base::parse_bounded<json>(body);
   if (!doc.is_object()) return std::unexpected(corrupt("etcd sent a reply that is not a JSON object"));
   return doc;
 }
@@ -268,7 +269,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
       auto result = feed_client.stream(
           "/v3/watch", body.dump(),
           [&](std::string_view message) {
-            auto doc = json::parse(message, nullptr, false);
+            auto doc = base::parse_bounded<json>(message);
             if (!doc.is_object()) return true;
             const json& res = doc.contains("result") ? doc["result"] : doc;
             if (doc.contains("error")) {
@@ -425,7 +426,7 @@ struct EtcdStore::Impl : std::enable_shared_from_this<EtcdStore::Impl> {
         int64_t ttl = -1;
         auto r = lease_client.call("/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump());
         if (r) {
-          auto doc = json::parse(*r, nullptr, false);
+          auto doc = base::parse_bounded<json>(*r);
           const json& res = doc.is_object() && doc.contains("result") ? doc["result"] : doc;
           ttl = int_field(res, "TTL");
         }

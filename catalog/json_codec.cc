@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_bounds.h"
 #include "catalog/keyspace.h"
 
 namespace beacon::catalog {
@@ -83,7 +84,7 @@ void read_tags(const json& j, std::vector<std::string>& out) {
 // Parses kv.value as a JSON object and runs `fill` on it; any failure is Error{corrupt}.
 template <typename T, typename Fill>
 std::expected<T, Error> decode(const KeyValue& kv, const char* what, Fill fill) {
-  json j = json::parse(kv.value, nullptr, /*allow_exceptions=*/false);
+  json j = base::parse_bounded<json>(kv.value);
   if (j.is_discarded() || !j.is_object()) {
     return std::unexpected(Error{Error::Code::corrupt, std::string(what) + " at " + kv.key + ": not a JSON object"});
   }

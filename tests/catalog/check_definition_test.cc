@@ -138,6 +138,15 @@ TEST_CASE("check definitions take Consul's spellings", "[check_definition]") {
   }
 }
 
+TEST_CASE("a check definition nested past the JSON bounds is refused with the reason", "[check_definition]") {
+  std::string deep = R"({"TTL":"10s","Header":)";
+  for (int i = 0; i < 100000; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(100000, '}') + "}";
+  auto r = decode_check_definition(deep);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "check definition: JSON nested deeper than 64 levels");
+}
+
 TEST_CASE("check definitions are validated with Consul-like reasons", "[check_definition]") {
   struct Case {
     const char* json;

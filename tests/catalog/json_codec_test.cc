@@ -110,6 +110,18 @@ TEST_CASE("corrupt or mis-shaped JSON is Error{corrupt}", "[catalog][codec]") {
   }
 }
 
+TEST_CASE("a stored value nested 100,000 levels deep is Error{corrupt}, not a stack overflow", "[catalog][codec]") {
+  std::string deep = R"({"CheckID":"c","Status":"passing","Definition":)";
+  for (int i = 0; i < 100000; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(100000, '}') + "}";
+  auto r = decode_check(kv_of(deep));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Error::Code::corrupt);
+  auto n = decode_node(kv_of(std::string(100000, '[') + std::string(100000, ']')));
+  REQUIRE_FALSE(n);
+  CHECK(n.error().code == Error::Code::corrupt);
+}
+
 TEST_CASE("health names round trip", "[catalog][model]") {
   for (Health h : {Health::passing, Health::warning, Health::critical}) CHECK(parse_health(health_name(h)) == h);
   CHECK_FALSE(parse_health("PASSING"));

@@ -2,7 +2,10 @@
 // real checks against small targets on loopback, and dig.
 #include <chrono>
 #include <functional>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/integration/fixtures.h"
 #include "tests/support/curl.h"
@@ -283,6 +286,34 @@ TEST_CASE("api: bad requests get errors and change nothing", "[integration][api]
   CHECK(curl("DELETE", a.http, "/v1/agent/service/register").status == 405);
   CHECK(a.get("/v1/catalog/services").headers["x-consul-index"] == before);
   CHECK(a.get("/v1/agent/services").body == "{}");
+}
+
+TEST_CASE("api: deeply nested bodies get 400 before any token check, and DNS keeps answering",
+          "[integration][api][hardening]") {
+  Agent a("[acl]\nenabled = true\ndefault_policy = \"deny\"\n[[services]]\nname = \"up\"\naddress = \"127.0.0.93\"\n");
+  const size_t depth = 100000;  // about 600 KB: under the body limit, so it reaches the decoder
+  std::string deep_object;
+  for (size_t i = 0; i < depth; ++i) deep_object += "{\"a\":";
+  deep_object += "1" + std::string(depth, '}');
+  const std::string deep_array = std::string(depth, '[') + std::string(depth, ']');
+  const std::vector<std::pair<std::string, std::string>> attacks{
+      {"/v1/agent/service/register", R"({"Name":"x","Check":)" + deep_object + "}"},
+      {"/v1/agent/service/register", R"({"Name":"x","Checks":[{"Name":"c","Args":)" + deep_array + "}]}"},
+      {"/v1/agent/check/register", R"({"Name":"c","TTL":"10s","Header":)" + deep_object + "}"},
+      {"/v1/catalog/register", R"({"Node":"n","Address":"127.0.0.94","Check":)" + deep_object + "}"},
+      {"/v1/catalog/deregister", R"({"Node":)" + deep_array + "}"},
+      {"/v1/agent/check/update/x", R"({"Status":)" + deep_object + "}"},
+  };
+  for (const auto& [path, body] : attacks) {
+    INFO(path << " with a " << body.size() << "-byte body");
+    HttpReply r = a.put(path, body);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("nested deeper than 64 levels") != std::string::npos);
+    REQUIRE(a.process.running());
+    REQUIRE(a.process.wait_exit(std::chrono::milliseconds(0)) == std::nullopt);
+  }
+  CHECK(a_records(a.dns, "up.service.consul") == 1);
+  CHECK(a.get("/v1/agent/services", {"X-Consul-Token: none"}).status == 200);
 }
 
 TEST_CASE("api: protect_threshold fails open when most instances fail", "[integration][api][protect]") {

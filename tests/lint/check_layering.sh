@@ -19,6 +19,7 @@ forbid() {
   fi
 }
 
+forbid base     'log/|config/|catalog/|health/|dns/|api/|cmd/' "base/ is below everything: pure helpers"
 forbid log      'config/|catalog/|health/|dns/|api/|cmd/' "log/ is the bottom layer"
 forbid config   'catalog/|health/|dns/|api/|cmd/'         "config/ depends on nothing but log/"
 forbid catalog  'health/|dns/|api/|cmd/'                  "catalog/ knows nothing of health checks, DNS, HTTP or the CLI"
@@ -30,6 +31,13 @@ for d in log config health dns api cmd; do forbid "$d" 'sqlite3' "only catalog/ 
 for d in log config health dns cmd; do forbid "$d" 'nlohmann' "only catalog/ and api/ include nlohmann json"; done
 for d in log config catalog health dns api cmd; do forbid "$d" 'ldns/' "ldns stays in tests (the query path is hand-written)"; done
 for d in log config catalog health api cmd; do forbid "$d" 'ares' "only dns/ (the recursor) includes c-ares"; done
+
+# Every JSON parse is bounded (base/json_bounds.h): a raw nlohmann parse would let a deeply
+# nested input reach the recursive encoder.
+raw=$(grep -rnE 'json::parse\(|nlohmann::json::parse\(' log config catalog health dns api cmd --include='*.h' --include='*.cc' 2>/dev/null || true)
+if [ -n "$raw" ]; then
+  echo "layering: parse JSON with base::parse_bounded (or check_json_bounds first):"; echo "$raw" | sed 's/^/  /'; fail=1
+fi
 
 # Public headers must not leak the private third-party headers either.
 leak=$(grep -lE '^#include [<"](toml\+\+|sqlite3|nlohmann)' config/*.h catalog/*.h health/*.h api/*.h 2>/dev/null |
