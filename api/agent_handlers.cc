@@ -28,7 +28,7 @@ std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 // The agent's node must exist for its services to be healthy; write it when it does not.
 std::expected<void, catalog::Error> ensure_local_node(Env& env) {
   const config::Config& config = env.config();
-  if (env.ctx.replica.node(config.node_name) != nullptr) return {};
+  if (env.ctx.replica().node(config.node_name) != nullptr) return {};
   catalog::Node node{config.node_name, config.bind_addr, config.datacenter, config.node_meta, 0, 0};
   if (auto r = env.ctx.writer.register_node(node); !r) return std::unexpected(r.error());
   return {};
@@ -53,7 +53,7 @@ std::expected<catalog::Check, Response> build_check(Env& env, const CheckInput& 
   c.notes = def->notes;
   c.status = catalog::parse_health(def->status).value_or(catalog::Health::critical);
   c.definition = catalog::encode_check_definition(*def);
-  const catalog::Check* existing = env.ctx.replica.check(c.node, c.id);
+  const catalog::Check* existing = env.ctx.replica().check(c.node, c.id);
   if (!in.status_given && existing != nullptr && existing->service_id == service_id) {
     c.status = existing->status;
     c.output = existing->output;
@@ -85,14 +85,14 @@ Response register_service(Env& env, const Request& req) {
   bool replace = req.flag("replace-existing-checks");
   if (replace) {
     // Maintenance is not a registered check: replacing the checks does not end it.
-    if (const catalog::Check* m = env.ctx.replica.check(service.node, kServiceMaintenancePrefix + service.id)) {
+    if (const catalog::Check* m = env.ctx.replica().check(service.node, kServiceMaintenancePrefix + service.id)) {
       checks.push_back(*m);
     }
   }
   // One write (the node record first when it is missing), group-committed before the reply.
   std::vector<catalog::Op> ops;
   const config::Config& config = env.config();
-  if (env.ctx.replica.node(config.node_name) == nullptr)
+  if (env.ctx.replica().node(config.node_name) == nullptr)
     ops = env.ctx.writer.plan_register_node({config.node_name, config.bind_addr, config.datacenter, config.node_meta, 0, 0});
   auto service_ops = env.ctx.writer.plan_register_service(service, checks, replace);
   if (!service_ops) return store_error(service_ops.error());
@@ -108,16 +108,14 @@ Response register_service(Env& env, const Request& req) {
 Response deregister_service(Env& env, const Request& req) {
   const std::string& id = req.param("id");
   if (id.empty()) return text_error(400, "Missing service ID");
-  const catalog::Service* s = env.ctx.replica.service(env.local_node(), id);
+  const catalog::Service* s = env.ctx.replica().service(env.local_node(), id);
   if (s == nullptr) return text_error(404, "Unknown service ID " + quoted(id));
   if (!req.identity.can_write_service(s->name)) return permission_denied(req, "deregister service " + id);
   // The instance and its checks, as this agent's replica holds them (its own node: it is the
   // only writer), in one write that is group-committed before the reply like registrations.
-  const catalog::Keyspace& keys = env.ctx.writer.keyspace();
   Response r = ok();
-  r.commit.push_back({catalog::Op::Kind::del, keys.service_key(env.local_node(), id), {}});
-  for (const catalog::Check* c : env.ctx.replica.service_checks(env.local_node(), id))
-    r.commit.push_back({catalog::Op::Kind::del, keys.check_key(env.local_node(), c->id), {}});
+  r.commit = env.ctx.writer.plan_deregister_service(env.local_node(), id,
+                                                   env.ctx.replica().service_checks(env.local_node(), id));
   log::info("http", "deregistering service ", id, " by ", req.identity.description());
   return r;
 }
@@ -137,7 +135,7 @@ Response service_maintenance(Env& env, const Request& req) {
   if (id.empty()) return text_error(400, "Missing service ID");
   auto enable = enable_param(req);
   if (!enable) return enable.error();
-  const catalog::Service* s = env.ctx.replica.service(env.local_node(), id);
+  const catalog::Service* s = env.ctx.replica().service(env.local_node(), id);
   if (s == nullptr) return text_error(404, "Unknown service ID " + quoted(id));
   if (!req.identity.can_write_service(s->name)) return permission_denied(req, "maintenance of service " + id);
   std::string check_id = kServiceMaintenancePrefix + id;
@@ -186,7 +184,7 @@ Response register_check(Env& env, const Request& req) {
   if (!in) return text_error(400, in.error());
   if (in->name.empty()) return text_error(400, "Missing check name");
   if (!in->service_id.empty()) {
-    const catalog::Service* s = env.ctx.replica.service(env.local_node(), in->service_id);
+    const catalog::Service* s = env.ctx.replica().service(env.local_node(), in->service_id);
     if (s == nullptr) return text_error(400, "ServiceID " + quoted(in->service_id) + " does not exist");
     if (!req.identity.can_write_service(s->name)) return permission_denied(req, "register check " + in->name);
   } else if (!req.identity.can_write_node()) {
@@ -203,9 +201,9 @@ Response register_check(Env& env, const Request& req) {
 // The stored check `id` on this node and whether the caller may change it.
 std::expected<const catalog::Check*, Response> writable_check(Env& env, const Request& req, const std::string& id) {
   if (id.empty()) return std::unexpected(text_error(400, "Missing check ID"));
-  const catalog::Check* c = env.ctx.replica.check(env.local_node(), id);
+  const catalog::Check* c = env.ctx.replica().check(env.local_node(), id);
   if (c == nullptr) return std::unexpected(text_error(404, "Unknown check ID " + quoted(id)));
-  const catalog::Service* owner = c->service_id.empty() ? nullptr : env.ctx.replica.service(c->node, c->service_id);
+  const catalog::Service* owner = c->service_id.empty() ? nullptr : env.ctx.replica().service(c->node, c->service_id);
   bool allowed = owner ? req.identity.can_write_service(owner->name) : req.identity.can_write_node();
   if (!allowed) return std::unexpected(permission_denied(req, "change check " + id));
   return c;

@@ -10,7 +10,7 @@ namespace {
 std::vector<const catalog::Service*> local_services(const Env& env) {
   std::vector<const catalog::Service*> out;
   const std::string& node = env.local_node();
-  const auto& all = env.ctx.replica.services();
+  const auto& all = env.ctx.replica().services();
   for (auto it = all.lower_bound({node, std::string()}); it != all.end() && it->first.first == node; ++it) {
     out.push_back(&it->second);
   }
@@ -23,7 +23,7 @@ Response agent_services(Env& env, const Request& req) {
 
 Response agent_service(Env& env, const Request& req) {
   const std::string& id = req.param("id");
-  const catalog::Service* s = env.ctx.replica.service(env.local_node(), id);
+  const catalog::Service* s = env.ctx.replica().service(env.local_node(), id);
   if (s == nullptr) return text_error(404, "unknown service ID: " + id);
   return json_body(encode_agent_service(*s, env.config().datacenter, req.has("pretty")));
 }
@@ -31,7 +31,7 @@ Response agent_service(Env& env, const Request& req) {
 Response agent_checks(Env& env, const Request& req) {
   std::vector<CheckView> out;
   const std::string& node = env.local_node();
-  const auto& checks = env.ctx.replica.checks();
+  const auto& checks = env.ctx.replica().checks();
   for (auto it = checks.lower_bound({node, std::string()}); it != checks.end() && it->first.first == node; ++it) {
     out.push_back(check_view(env, it->second));
   }
@@ -86,7 +86,7 @@ Response agent_health_by_name(Env& env, const Request& req) {
 Response agent_health_by_id(Env& env, const Request& req) {
   const std::string& id = req.param("id");
   std::vector<const catalog::Service*> matching;
-  if (const catalog::Service* s = env.ctx.replica.service(env.local_node(), id)) matching.push_back(s);
+  if (const catalog::Service* s = env.ctx.replica().service(env.local_node(), id)) matching.push_back(s);
   return agent_health(env, req, std::move(matching), false, "ServiceId " + id + " not found");
 }
 

@@ -31,7 +31,7 @@ Response catalog_register(Env& env, const Request& req) {
   if (!reg->node.datacenter.empty() && reg->node.datacenter != config.datacenter) {
     return text_error(500, "No path to datacenter");
   }
-  const catalog::Replica& replica = env.ctx.replica;
+  const catalog::Replica& replica = env.ctx.replica();
   const catalog::Node* stored = replica.node(reg->node.name);
   if (stored == nullptr && reg->skip_node_update) {
     return text_error(400, "Must provide address if SkipNodeUpdate is not set");
@@ -93,7 +93,7 @@ Response catalog_register(Env& env, const Request& req) {
 Response catalog_deregister(Env& env, const Request& req) {
   auto dereg = decode_catalog_deregistration(req.body);
   if (!dereg) return text_error(400, dereg.error());
-  const catalog::Replica& replica = env.ctx.replica;
+  const catalog::Replica& replica = env.ctx.replica();
   const Identity& who = req.identity;
 
   if (dereg->service_id.empty() && dereg->check_id.empty()) {
@@ -127,10 +127,10 @@ Response catalog_deregister(Env& env, const Request& req) {
 // GET /v1/catalog/services: every name with the union of its instances' tags.
 Response catalog_services(Env& env, const Request& req) {
   std::map<std::string, std::vector<std::string>> out;
-  for (const std::string& name : env.ctx.replica.service_names()) {
+  for (const std::string& name : env.ctx.replica().service_names()) {
     std::vector<std::string>& tags = out[name];
     std::set<std::string> seen;
-    for (const catalog::Service* s : env.ctx.replica.instances(name)) {
+    for (const catalog::Service* s : env.ctx.replica().instances(name)) {
       for (const std::string& t : s->tags) {
         if (seen.insert(t).second) tags.push_back(t);
       }
@@ -144,7 +144,7 @@ Response catalog_service(Env& env, const Request& req) {
   std::vector<InstanceView> out;
   for (const catalog::Service* s : tagged_instances(env, req.param("service"), req.all("tag"))) {
     InstanceView v;
-    v.node = env.ctx.replica.node(s->node);
+    v.node = env.ctx.replica().node(s->node);
     v.service = s;
     out.push_back(std::move(v));
   }
@@ -154,16 +154,16 @@ Response catalog_service(Env& env, const Request& req) {
 // GET /v1/catalog/nodes
 Response catalog_nodes(Env& env, const Request& req) {
   std::vector<const catalog::Node*> out;
-  for (const auto& [name, node] : env.ctx.replica.nodes()) out.push_back(&node);
+  for (const auto& [name, node] : env.ctx.replica().nodes()) out.push_back(&node);
   return json_body(encode_nodes(out, req.has("pretty")));
 }
 
 // GET /v1/catalog/node/:node: 200 with `null` for an unknown node, as Consul answers.
 Response catalog_node(Env& env, const Request& req) {
   const std::string& name = req.param("node");
-  const catalog::Node* node = env.ctx.replica.node(name);
+  const catalog::Node* node = env.ctx.replica().node(name);
   std::vector<const catalog::Service*> services;
-  const auto& all = env.ctx.replica.services();
+  const auto& all = env.ctx.replica().services();
   for (auto it = all.lower_bound({name, std::string()}); it != all.end() && it->first.first == name; ++it) {
     services.push_back(&it->second);
   }

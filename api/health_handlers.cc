@@ -42,12 +42,12 @@ Response health_service(Env& env, const Request& req) {
   bool passing_only = req.flag("passing");
 
   // Avalanche protection over every instance of the name, as the DNS zone computes it.
-  auto all = env.ctx.replica.instances(name);
+  auto all = env.ctx.replica().instances(name);
   bool protect = false;
   if (!all.empty()) {
     size_t healthy = 0;
     for (const catalog::Service* s : all) {
-      catalog::Health h = env.ctx.replica.health(*s);
+      catalog::Health h = env.ctx.replica().health(*s);
       healthy += h == catalog::Health::passing || (!config.dns_config.only_passing && h == catalog::Health::warning);
     }
     double threshold = all.front()->protect_threshold.value_or(config.dns_config.protect_threshold);
@@ -57,7 +57,7 @@ Response health_service(Env& env, const Request& req) {
   std::vector<InstanceView> out;
   for (const catalog::Service* s : tagged_instances(env, name, req.all("tag"))) {
     InstanceView v;
-    v.node = env.ctx.replica.node(s->node);
+    v.node = env.ctx.replica().node(s->node);
     v.service = s;
     v.checks = instance_checks(env, *s);
     if (passing_only && !protect) {
@@ -75,8 +75,8 @@ Response health_service(Env& env, const Request& req) {
 // GET /v1/health/checks/:service: the service checks of every instance.
 Response health_checks(Env& env, const Request& req) {
   std::vector<CheckView> out;
-  for (const catalog::Service* s : env.ctx.replica.instances(req.param("service"))) {
-    for (const catalog::Check* c : env.ctx.replica.service_checks(s->node, s->id)) out.push_back(check_view(env, *c));
+  for (const catalog::Service* s : env.ctx.replica().instances(req.param("service"))) {
+    for (const catalog::Check* c : env.ctx.replica().service_checks(s->node, s->id)) out.push_back(check_view(env, *c));
   }
   return json_body(encode_checks(out, req.has("pretty")));
 }
@@ -84,7 +84,7 @@ Response health_checks(Env& env, const Request& req) {
 // GET /v1/health/node/:node: every check on the node.
 Response health_node(Env& env, const Request& req) {
   std::vector<CheckView> out;
-  const auto& checks = env.ctx.replica.checks();
+  const auto& checks = env.ctx.replica().checks();
   const std::string& node = req.param("node");
   for (auto it = checks.lower_bound({node, std::string()}); it != checks.end() && it->first.first == node; ++it) {
     out.push_back(check_view(env, it->second));
@@ -101,7 +101,7 @@ Response health_state(Env& env, const Request& req) {
     if (!wanted) return text_error(400, "Invalid state: \"" + state + "\" (passing, warning, critical or any)");
   }
   std::vector<CheckView> out;
-  for (const auto& [key, check] : env.ctx.replica.checks()) {
+  for (const auto& [key, check] : env.ctx.replica().checks()) {
     CheckView v = check_view(env, check);
     if (!wanted || v.check.status == *wanted) out.push_back(std::move(v));
   }
@@ -120,7 +120,7 @@ CheckView check_view(const Env& env, const catalog::Check& check) {
     }
   }
   if (!check.service_id.empty()) {
-    if (const catalog::Service* s = env.ctx.replica.service(check.node, check.service_id)) {
+    if (const catalog::Service* s = env.ctx.replica().service(check.node, check.service_id)) {
       v.service_name = s->name;
       v.service_tags = s->tags;
     }
@@ -135,8 +135,8 @@ CheckView check_view(const Env& env, const catalog::Check& check) {
 
 std::vector<CheckView> instance_checks(const Env& env, const catalog::Service& instance) {
   std::vector<CheckView> out;
-  for (const catalog::Check* c : env.ctx.replica.node_checks(instance.node)) out.push_back(check_view(env, *c));
-  for (const catalog::Check* c : env.ctx.replica.service_checks(instance.node, instance.id)) {
+  for (const catalog::Check* c : env.ctx.replica().node_checks(instance.node)) out.push_back(check_view(env, *c));
+  for (const catalog::Check* c : env.ctx.replica().service_checks(instance.node, instance.id)) {
     out.push_back(check_view(env, *c));
   }
   return out;
@@ -154,7 +154,7 @@ std::string aggregated_status(const std::vector<CheckView>& checks) {
 std::vector<const catalog::Service*> tagged_instances(const Env& env, const std::string& name,
                                                       const std::vector<std::string>& tags) {
   std::vector<const catalog::Service*> out;
-  for (const catalog::Service* s : env.ctx.replica.instances(name)) {
+  for (const catalog::Service* s : env.ctx.replica().instances(name)) {
     bool all = true;
     for (const std::string& tag : tags) {
       all = all && std::any_of(s->tags.begin(), s->tags.end(), [&](const std::string& t) { return iequals(t, tag); });

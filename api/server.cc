@@ -26,7 +26,7 @@ namespace {
 // blocking queries of its own.
 struct Remote {
   Remote(asio::io_context& io, Context context, std::string dc_name, config::Config dc_config)
-      : name(std::move(dc_name)), config(std::move(dc_config)), ctx(std::move(context)), blocking(io, ctx.replica),
+      : name(std::move(dc_name)), config(std::move(dc_config)), ctx(std::move(context)), blocking(io, ctx.replica()),
         env{ctx, blocking} {
     ctx.config = [this]() -> const config::Config& { return config; };
     add_catalog_routes(router, env);
@@ -42,7 +42,7 @@ struct Remote {
 
 struct Core {
   Core(asio::io_context& io, Context context)
-      : io(io), ctx(std::move(context)), blocking(io, ctx.replica), committer(io, ctx.writer.store()),
+      : io(io), ctx(std::move(context)), blocking(io, ctx.replica()), committer(io, ctx.writer.store()),
         env{ctx, blocking} {}
   asio::io_context& io;
   Context ctx;
@@ -190,6 +190,9 @@ std::expected<std::unique_ptr<Server>, std::string> Server::bind(asio::io_contex
   add_status_routes(impl->core->router, env);
 
   std::weak_ptr<Core> weak = impl->core;
+  impl->core->ctx.feed.subscribe([weak](uint64_t index, const catalog::Change& change) {
+    if (auto core = weak.lock(); core && !change.empty()) core->blocking.notify(index, change);
+  });
   auto http = HttpServer::bind(io, address, port,
                                [weak](Request request) { return dispatch(weak, std::move(request)); });
   if (!http) return std::unexpected(http.error());
@@ -214,20 +217,19 @@ void Server::stop() {
   impl_->http->stop();
 }
 
-void Server::notify(uint64_t index, const catalog::Change& change) {
-  if (!change.empty()) impl_->core->blocking.notify(index, change);
-}
-
-void Server::follow_datacenter(const std::string& name, catalog::Replica& replica) {
+void Server::follow_datacenter(const std::string& name, catalog::ChangeFeed& feed) {
   Core& core = *impl_->core;
   config::Config dc_config = core.ctx.config();
   dc_config.datacenter = name;
-  Context ctx{nullptr, replica, core.ctx.writer, core.ctx.health, core.ctx.version};
+  Context ctx{nullptr, feed, core.ctx.writer, core.ctx.health, core.ctx.version};
   core.remotes.push_back(std::make_unique<Remote>(core.io, std::move(ctx), name, std::move(dc_config)));
-}
-
-void Server::notify_datacenter(const std::string& name, uint64_t index, const catalog::Change& change) {
-  if (Remote* r = impl_->core->remote(name); r && !change.empty()) r->blocking.notify(index, change);
+  // The feed may outlive the server: a weak reference, and the Remote found by name.
+  std::weak_ptr<Core> weak = impl_->core;
+  feed.subscribe([weak, name](uint64_t index, const catalog::Change& change) {
+    auto core = weak.lock();
+    if (!core || change.empty()) return;
+    if (Remote* r = core->remote(name)) r->blocking.notify(index, change);
+  });
 }
 
 size_t Server::blocking_waiters() const { return impl_->core->blocking.waiting(); }

@@ -3,8 +3,8 @@
 // Registers, changes and removes services and checks through the catalog Writer (each write
 // is durable before the response), reads from the Replica, drives TTL checks and reads live
 // check output through the health Engine, and holds blocking queries (?index=&wait=) until
-// the part of the catalog they read changes: notify() is called after every commit and wakes
-// exactly the waiters whose part changed. A waiting request is a suspended coroutine and a
+// the part of the catalog they read changes: the server follows the datacenter's ChangeFeed
+// and each flushed change wakes exactly the waiters whose part changed. A waiting request is a suspended coroutine and a
 // timer: no polling. Runs on the control thread's io_context; not thread-safe.
 #pragma once
 
@@ -15,8 +15,9 @@
 #include <memory>
 #include <string>
 
-#include "catalog/replica.h"
 #include "api/http_server.h"
+#include "catalog/change_feed.h"
+#include "catalog/replica.h"
 #include "catalog/writer.h"
 #include "config/config.h"
 #include "health/engine.h"
@@ -26,10 +27,12 @@ namespace beacon::api {
 // What the handlers work with. References must outlive the Server.
 struct Context {
   std::function<const config::Config&()> config;  // the configuration in force (reloads replace it)
-  catalog::Replica& replica;                       // this datacenter's catalog
+  catalog::ChangeFeed& feed;                       // this datacenter's catalog and its changes
   catalog::Writer& writer;
   health::Engine& health;
   std::string version;                             // for /v1/agent/self
+
+  catalog::Replica& replica() const { return feed.replica(); }
 };
 
 class Server {
@@ -46,15 +49,10 @@ class Server {
   void start();
   // Stops accepting and ends waiting blocking queries.
   void stop();
-  // After each catalog commit: records which services and nodes changed at `index` and
-  // wakes the blocking queries that read them.
-  void notify(uint64_t index, const catalog::Change& change);
-
   // Another datacenter followed read-only: catalog and health GETs with `?dc=<name>` are
-  // answered from `replica` (which must outlive the Server), and notify_datacenter() wakes
-  // their blocking queries. Writes with `?dc=<name>` still answer "No path to datacenter".
-  void follow_datacenter(const std::string& name, catalog::Replica& replica);
-  void notify_datacenter(const std::string& name, uint64_t index, const catalog::Change& change);
+  // answered from `feed`'s replica, and its changes wake their blocking queries. Writes with
+  // `?dc=<name>` still answer "No path to datacenter".
+  void follow_datacenter(const std::string& name, catalog::ChangeFeed& feed);
 
   // Blocking queries suspended right now (for tests and stats).
   size_t blocking_waiters() const;

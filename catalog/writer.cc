@@ -130,6 +130,20 @@ std::expected<uint64_t, Error> Writer::register_service(const Service& service, 
   return store_.commit(*ops);
 }
 
+std::vector<Op> Writer::plan_deregister_service(const std::string& node, const std::string& service_id,
+                                                const std::vector<const Check*>& checks) const {
+  std::vector<Op> ops{Op{Op::Kind::del, keyspace_.service_key(node, service_id), {}}};
+  for (const Check* c : checks) ops.push_back(Op{Op::Kind::del, keyspace_.check_key(node, c->id), {}});
+  return ops;
+}
+
+std::vector<Op> Writer::plan_check_status(const Check& check, Health status, const std::string& output) const {
+  Check updated = check;
+  updated.status = status;
+  updated.output = output;
+  return {Op{Op::Kind::put, keyspace_.check_key(updated.node, updated.id), encode_check(updated)}};
+}
+
 std::expected<uint64_t, Error> Writer::deregister_service(const std::string& node, const std::string& service_id) {
   if (node.empty() || service_id.empty()) return std::unexpected(invalid("service needs node and id"));
   std::string key = keyspace_.service_key(node, service_id);

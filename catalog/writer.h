@@ -43,6 +43,13 @@ class Writer {
   // The op register_node() would commit.
   std::vector<Op> plan_register_node(const Node& node) const;
 
+  // The ops that remove instance (node, service_id) and `checks` (its checks, as the caller's
+  // replica holds them: for a node whose only writer is this agent, so no store read).
+  std::vector<Op> plan_deregister_service(const std::string& node, const std::string& service_id,
+                                          const std::vector<const Check*>& checks) const;
+  // The op that records a new status and output for `check` (a health result).
+  std::vector<Op> plan_check_status(const Check& check, Health status, const std::string& output) const;
+
   // Removes an instance and its checks. Error{not_found} when it does not exist.
   std::expected<uint64_t, Error> deregister_service(const std::string& node, const std::string& service_id);
 

@@ -10,20 +10,17 @@
 #include <thread>
 
 #include "api/server.h"
-#include "catalog/embedded_store.h"
-#include "catalog/etcd_store.h"
-#include "catalog/keyspace.h"
-#include "catalog/replica.h"
+#include "catalog/change_feed.h"
 #include "catalog/writer.h"
 #include "cmd/config_services.h"
-#include "cmd/local_checks.h"
+#include "cmd/stores.h"
 #include "config/loader.h"
 #include "dns/recursor.h"
-#include "dns/snapshot.h"
 #include "dns/tcp_server.h"
 #include "dns/udp_server.h"
-#include "dns/zone_builder.h"
+#include "dns/zone_publisher.h"
 #include "health/engine.h"
+#include "health/local_checks.h"
 #include "log/log.h"
 
 namespace beacon::cmd {
@@ -36,10 +33,6 @@ void release_free_memory() {
 #endif
 }
 
-constexpr const char* kKeyPrefix = "beacon/";
-
-bool etcd_mode(const config::Config& c) { return c.store.backend == "etcd"; }
-std::string key_prefix(const config::Config& c) { return etcd_mode(c) ? c.store.etcd_prefix : kKeyPrefix; }
 #ifndef BEACON_VERSION
 #define BEACON_VERSION "0.0.0"
 #endif
@@ -60,294 +53,123 @@ std::expected<config::Config, std::string> load_config(const AgentFlags& flags) 
   return std::move(*cfg);
 }
 
-// Everything the running agent holds, in construction order.
+std::string host_of(const std::string& address) {
+  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+// Everything the running agent holds, in construction order. The path of a committed write
+// (store -> ChangeFeed -> zone, blocking queries, local checks) is catalog::ChangeFeed's;
+// this class only connects the pieces.
 class Agent {
  public:
   Agent(AgentFlags flags, config::Config config)
-      : flags_(std::move(flags)), config_(std::move(config)),
-        keyspace_(key_prefix(config_), config_.datacenter), replica_(keyspace_), zones_(config_) {}
+      : flags_(std::move(flags)), config_(std::move(config)), feed_(local_keyspace(config_), post()),
+        zones_(config_, zone_holder_) {}
 
   int run();
 
  private:
+  catalog::ChangeFeed::Post post() {
+    return [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); };
+  }
   std::expected<void, std::string> open_store();
-  std::expected<void, std::string> open_etcd();
   std::expected<void, std::string> open_datacenters();
-  void anti_entropy();
-  struct RemoteDc;
-  void on_remote_commit(RemoteDc& dc, uint64_t index, const std::vector<catalog::Event>& events);
-  catalog::EtcdStore::Options etcd_options(const std::vector<std::string>& endpoints) const;
-  std::expected<void, std::string> open_dns();
+  std::expected<void, std::string> sync_services();
   std::expected<void, std::string> open_health();
+  std::expected<void, std::string> open_dns();
   std::expected<void, std::string> open_http();
+  void anti_entropy();
   health::Engine::Options health_options() const;
   dns::Recursor::Options recursor_options() const;
-  void on_check_status(const std::string& check_id, catalog::Health status, const std::string& output);
-  void on_reap(const std::string& service_id);
-  std::expected<void, std::string> sync_services();
-  void on_commit(uint64_t index, const std::vector<catalog::Event>& events);
-  void flush_changes();
-  void publish(const catalog::Change& change);
   void reload();
   void wait_signals();
 
   AgentFlags flags_;
   config::Config config_;
   boost::asio::io_context io_;
-  catalog::Keyspace keyspace_;
   std::unique_ptr<catalog::Store> store_;
   std::unique_ptr<catalog::Writer> writer_;
-  catalog::Replica replica_;
-  dns::ZoneBuilder zones_;
+  catalog::ChangeFeed feed_;
   dns::SnapshotHolder<dns::Zone> zone_holder_;
+  dns::ZonePublisher zones_;
   std::unique_ptr<dns::UdpServer> udp_;
   std::unique_ptr<dns::TcpServer> tcp_;
   std::unique_ptr<dns::Recursor> recursor_;  // after the listeners: destroyed before them
   std::unique_ptr<health::Engine> engine_;
-  std::unique_ptr<LocalChecks> local_checks_;
+  std::unique_ptr<health::LocalChecks> local_checks_;
   std::unique_ptr<api::Server> http_;
   std::unique_ptr<boost::asio::signal_set> signals_;
-  // Another datacenter, followed read-only from its own etcd (or prefix): its replica and zone.
-  struct RemoteDc {
-    RemoteDc(const config::Config& c, const config::DatacenterConfig& dc)
-        : name(dc.name), keyspace(dc.etcd_prefix, dc.name), replica(keyspace), zones(with_dc(c, dc.name)) {}
-    static config::Config with_dc(config::Config c, const std::string& dc) {
-      c.datacenter = dc;
-      return c;
-    }
-    std::string name;
-    catalog::Keyspace keyspace;
-    catalog::Replica replica;
-    dns::ZoneBuilder zones;
-    std::shared_ptr<const dns::Zone> zone;
+  // Other datacenters, followed read-only from their own etcd (or prefix).
+  struct Remote {
+    std::unique_ptr<catalog::ChangeFeed> feed;
     std::unique_ptr<catalog::EtcdStore> store;
   };
-  std::vector<std::unique_ptr<RemoteDc>> remote_;
-  catalog::Change pending_;  // what commits changed since the last flush
-  uint64_t pending_index_ = 0;
-  bool flush_scheduled_ = false;
+  std::vector<Remote> remote_;
 };
 
-catalog::EtcdStore::Options Agent::etcd_options(const std::vector<std::string>& endpoints) const {
-  const config::StoreConfig& sc = config_.store;
-  catalog::EtcdStore::Options o;
-  o.endpoints = endpoints;
-  o.ca_file = sc.ca_file;
-  o.cert_file = sc.cert_file;
-  o.key_file = sc.key_file;
-  o.username = sc.username;
-  o.password = sc.password;
-  o.request_timeout = sc.request_timeout;
-  o.lease_ttl = sc.lease_ttl;
-  return o;
+std::expected<void, std::string> Agent::open_store() {
+  zones_.follow_local(feed_);
+  if (etcd_mode(config_)) {
+    // The catalog is shared: this agent's writes go to etcd and every agent's replica follows
+    // the cluster's watch feed (catalog/etcd_store.h).
+    auto etcd = open_local_etcd(config_, feed_.replica().keyspace(), post());
+    etcd->on_resync([this] { anti_entropy(); });
+    catalog::EtcdStore& raw = *etcd;
+    store_ = std::move(etcd);
+    writer_ = std::make_unique<catalog::Writer>(*store_, feed_.replica().keyspace());
+    feed_.replica().set_liveness(true);
+    feed_.follow(*store_);  // an (empty) zone exists from the start, whether etcd answers or not
+    log::info("catalog", "etcd store at ", config_.store.etcd_endpoints.size(), " endpoints, prefix ",
+              feed_.replica().keyspace().dc_prefix());
+    if (!raw.wait_synced(config_.store.request_timeout))
+      log::warn("catalog", "etcd is not reachable yet: starting with an empty catalog; it fills in when etcd answers");
+    feed_.flush();
+  } else {
+    std::string path;
+    auto store = open_embedded(config_, post(), path);
+    if (!store) return std::unexpected(store.error());
+    store_ = std::move(*store);
+    writer_ = std::make_unique<catalog::Writer>(*store_, feed_.replica().keyspace());
+    if (auto loaded = feed_.load(*store_); !loaded)
+      return std::unexpected("cannot read the catalog: " + loaded.error().message);
+    if (feed_.replica().decode_errors())
+      log::warn("catalog", feed_.replica().decode_errors(), " stored entries could not be decoded and were skipped");
+    log::info("catalog", config_.dev ? std::string("in-memory store (dev mode)") : "embedded store " + path);
+  }
+  log::info("catalog", "index ", store_->index(), ", ", feed_.replica().services().size(), " service instances");
+  return {};
 }
 
 // Other datacenters: a read-only replica each, fed by its etcd, whose zone answers
 // "<name>.service.<dc>.<domain>" here. Not waited for: they fill in when their etcd answers.
 std::expected<void, std::string> Agent::open_datacenters() {
   for (const config::DatacenterConfig& dc : config_.datacenters) {
-    auto r = std::make_unique<RemoteDc>(config_, dc);
-    catalog::EtcdStore::Options o = etcd_options(dc.etcd_endpoints);
-    o.watch_prefix = r->keyspace.dc_prefix();
-    o.read_only = true;
-    o.name = "etcd of " + dc.name;
-    r->replica.set_liveness(true);
-    r->store = std::make_unique<catalog::EtcdStore>(
-        std::move(o), [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
-    RemoteDc* raw = r.get();
-    r->store->watch([this, raw](uint64_t index, const std::vector<catalog::Event>& events) {
-      on_remote_commit(*raw, index, events);
-    });
+    Remote r;
+    r.feed = std::make_unique<catalog::ChangeFeed>(catalog::Keyspace(dc.etcd_prefix, dc.name), post());
+    r.feed->replica().set_liveness(true);
+    r.store = open_remote_etcd(config_, dc, r.feed->replica().keyspace(), post());
+    zones_.follow_remote(dc.name, *r.feed, config_);
+    r.feed->follow(*r.store);
     log::info("catalog", "following datacenter ", dc.name, " at ", dc.etcd_endpoints.size(), " endpoints, prefix ",
-              r->keyspace.dc_prefix());
+              r.feed->replica().keyspace().dc_prefix());
     remote_.push_back(std::move(r));
   }
   return {};
 }
 
-void Agent::on_remote_commit(RemoteDc& dc, uint64_t index, const std::vector<catalog::Event>& events) {
-  catalog::Change change = dc.replica.apply(index, events);
-  if (change.empty()) return;
-  dc.zone = dc.zones.build(dc.replica, change);
-  auto zones = std::make_shared<dns::RemoteZones>();
-  for (const auto& r : remote_) {
-    if (r->zone) zones->emplace_back(r->name, r->zone);
-  }
-  zones_.set_remote(std::move(zones));
-  publish(catalog::Change{});
-  if (http_) http_->notify_datacenter(dc.name, index, change);
-}
-
-// etcd mode: the catalog is shared; this agent's writes go to etcd and every agent's replica
-// follows the cluster's watch feed (catalog/etcd_store.h).
-std::expected<void, std::string> Agent::open_etcd() {
-  const config::StoreConfig& sc = config_.store;
-  catalog::EtcdStore::Options o = etcd_options(sc.etcd_endpoints);
-  o.watch_prefix = keyspace_.dc_prefix();
-  o.liveness_key = keyspace_.alive_key(config_.node_name);
-  o.liveness_value = catalog::encode_node(agent_node(config_));  // for people reading etcdctl
-  auto store = std::make_unique<catalog::EtcdStore>(
-      std::move(o), [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
-  catalog::EtcdStore* etcd = store.get();
-  store_ = std::move(store);
-  writer_ = std::make_unique<catalog::Writer>(*store_, keyspace_);
-  replica_.set_liveness(true);
-  store_->watch([this](uint64_t index, const std::vector<catalog::Event>& events) { on_commit(index, events); });
-  etcd->on_resync([this] { anti_entropy(); });
-  catalog::Change all;
-  all.all = true;
-  publish(all);  // an (empty) zone exists from the start, whether etcd answers or not
-  log::info("catalog", "etcd store at ", sc.etcd_endpoints.size(), " endpoints, prefix ", keyspace_.dc_prefix());
-  if (!etcd->wait_synced(sc.request_timeout)) {
-    log::warn("catalog", "etcd is not reachable yet: starting with an empty catalog; it fills in when etcd answers");
-  }
-  flush_changes();
-  log::info("catalog", "index ", store_->index(), ", ", replica_.services().size(), " service instances");
-  return {};
-}
-
 // After etcd came back (or granted a new lease): write again what this agent owns, because
 // the catalog may have lost it (a restore, an expired lease, writes that failed while etcd
-// was away). Config services and the agent's node, then each local check whose live status
-// differs from the stored one.
+// was away): config services and the agent's node, then each local check's live status.
 void Agent::anti_entropy() {
   if (auto r = sync_services(); !r) {
     log::warn("catalog", r.error(), " (retried when etcd is back)");
     return;
   }
-  if (!engine_) return;
-  for (const std::string& id : engine_->check_ids()) {
-    auto state = engine_->state(id);
-    const catalog::Check* stored = replica_.check(config_.node_name, id);
-    if (!state || !stored || stored->status == state->status) continue;
-    on_check_status(id, state->status, state->output);
-  }
-}
-
-std::expected<void, std::string> Agent::open_store() {
-  if (etcd_mode(config_)) return open_etcd();
-  std::string path = ":memory:";
-  if (!config_.dev) {
-    std::error_code ec;
-    std::filesystem::create_directories(config_.data_dir, ec);
-    if (ec) return std::unexpected("cannot create data_dir " + config_.data_dir + ": " + ec.message());
-    path = (std::filesystem::path(config_.data_dir) / "catalog.db").string();
-  }
-  auto store = catalog::EmbeddedStore::open(path);
-  if (!store) return std::unexpected("cannot open the catalog store " + path + ": " + store.error().message);
-  // Group commits fsync on the store's thread while this one builds the zone (still durable
-  // before each reply).
-  (*store)->enable_deferred_sync([this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
-  store_ = std::move(*store);
-  writer_ = std::make_unique<catalog::Writer>(*store_, keyspace_);
-  auto range = store_->range(keyspace_.dc_prefix());
-  if (!range) return std::unexpected("cannot read the catalog: " + range.error().message);
-  publish(replica_.reset(*range));
-  if (replica_.decode_errors())
-    log::warn("catalog", replica_.decode_errors(), " stored entries could not be decoded and were skipped");
-  store_->watch([this](uint64_t index, const std::vector<catalog::Event>& events) { on_commit(index, events); });
-  log::info("catalog", config_.dev ? "in-memory store (dev mode)" : "embedded store " + path, ", index ",
-            store_->index(), ", ", replica_.services().size(), " service instances");
-  return {};
-}
-
-// The replica follows every commit at once; the zone, the blocking queries and the local
-// checks follow once per turn of the event loop, so that a group commit of many writes costs
-// one zone build, not one per write. The flush is posted before the writers' replies resume,
-// so a client that got its reply is answered from the new zone.
-void Agent::on_commit(uint64_t index, const std::vector<catalog::Event>& events) {
-  catalog::Change change = replica_.apply(index, events);
-  if (change.empty()) return;
-  pending_.merge(std::move(change));
-  pending_index_ = index;
-  if (!flush_scheduled_) {
-    flush_scheduled_ = true;
-    boost::asio::post(io_, [this] { flush_changes(); });
-  }
-}
-
-void Agent::flush_changes() {
-  flush_scheduled_ = false;
-  if (pending_.empty()) return;
-  catalog::Change change = std::move(pending_);
-  pending_ = catalog::Change{};
-  publish(change);
-  if (http_) http_->notify(pending_index_, change);
-  if (local_checks_) local_checks_->sync(config_.node_name);
-}
-
-health::Engine::Options Agent::health_options() const {
-  health::Engine::Options o;
-  o.enable_script_checks = config_.enable_local_script_checks;
-  if (!config_.dev) o.ttl_state_file = (std::filesystem::path(config_.data_dir) / "ttl-checks.json").string();
-  return o;
-}
-
-// The engine saw a status change: write it to the catalog (the one place it is kept).
-void Agent::on_check_status(const std::string& check_id, catalog::Health status, const std::string& output) {
-  const catalog::Check* current = replica_.check(config_.node_name, check_id);
-  if (!current) return;  // deregistered meanwhile
-  catalog::Check updated = *current;
-  updated.status = status;
-  updated.output = output;
-  // Through the store's asynchronous group commit: with etcd a network write on the store's
-  // writer thread (as Consul's agents sync check results to the servers in the background),
-  // with the embedded store committed at once, so DNS answers follow before the disk sync,
-  // which runs on the store's own thread. Either way checks, DNS over TCP and the API go on
-  // meanwhile. A write that fails is logged; in etcd mode anti_entropy() makes it again when
-  // etcd is back.
-  std::vector<catalog::Op> ops{
-      {catalog::Op::Kind::put, keyspace_.check_key(updated.node, updated.id), catalog::encode_check(updated)}};
-  store_->commit_group_async({std::move(ops)}, [check_id](auto results) {
-    if (!results.front())
-      log::error("health", "cannot record the status of check ", check_id, ": ", results.front().error().message);
-  });
-}
-
-void Agent::on_reap(const std::string& service_id) {
-  log::warn("health", "service ", service_id, " stayed critical past deregister_critical_service_after: removing it");
-  if (auto r = writer_->deregister_service(config_.node_name, service_id); !r)
-    log::error("health", "cannot deregister ", service_id, ": ", r.error().message);
-}
-
-std::expected<void, std::string> Agent::open_health() {
-  engine_ = std::make_unique<health::Engine>(
-      io_, health_options(),
-      [this](const std::string& id, catalog::Health st, const std::string& out) { on_check_status(id, st, out); },
-      [this](const std::string& service_id) { on_reap(service_id); });
-  local_checks_ = std::make_unique<LocalChecks>(*engine_, replica_);
-  local_checks_->sync(config_.node_name);
-  log::info("health", engine_->size(), " checks running");
-  return {};
-}
-
-std::expected<void, std::string> Agent::open_http() {
-  if (config_.ports.http < 0) {
-    log::info("http", "disabled (ports.http = -1)");
-    return {};
-  }
-  api::Context ctx{[this]() -> const config::Config& { return config_; }, replica_, *writer_, *engine_,
-                   BEACON_VERSION};
-  auto http = api::Server::bind(io_, config_.client_addr, static_cast<uint16_t>(config_.ports.http), std::move(ctx));
-  if (!http) return std::unexpected(http.error());
-  http_ = std::move(*http);
-  for (auto& r : remote_) http_->follow_datacenter(r->name, r->replica);
-  http_->start();
-  std::string host = config_.client_addr.find(':') != std::string::npos ? "[" + config_.client_addr + "]"
-                                                                        : config_.client_addr;
-  log::info("http", "listening on ", host, ":", http_->port());
-  return {};
-}
-
-void Agent::publish(const catalog::Change& change) {
-  zone_holder_.publish(zones_.build(replica_, change));
-  for (const auto& [service, on] : zones_.protect_transitions())
-    log::warn("dns", "service ", service, on ? " is below its protect_threshold: answering with all instances"
-                                              : " is back above its protect_threshold");
+  if (local_checks_) local_checks_->rewrite_statuses();
 }
 
 std::expected<void, std::string> Agent::sync_services() {
-  ConfigServices cs = config_services(config_, replica_);
+  ConfigServices cs = config_services(config_, feed_.replica());
   auto r = writer_->sync_config_services(agent_node(config_), cs.services, cs.checks);
   if (!r) {
     // With etcd, the store may be away at start; anti_entropy() registers them when it is back.
@@ -359,20 +181,51 @@ std::expected<void, std::string> Agent::sync_services() {
   }
   if (etcd_mode(config_)) {
     // Consul's serfHealth: the replica reads it critical while this node's alive key is gone.
-    catalog::Check alive;
-    alive.node = config_.node_name;
-    alive.id = std::string(catalog::kAgentCheckId);
-    alive.name = "Agent Alive";
-    alive.status = catalog::Health::passing;
-    alive.output = "Agent alive and reachable";
-    const catalog::Check* stored = replica_.check(alive.node, alive.id);
+    catalog::Check alive = agent_alive_check(config_);
+    const catalog::Check* stored = feed_.replica().check(alive.node, alive.id);
     if (!stored || stored->name != alive.name) {
       if (auto w = writer_->register_check(alive); !w)
         log::warn("catalog", "cannot register the agent's serfHealth check: ", w.error().message);
     }
   }
-  flush_changes();  // answer the config's services before anything else runs
+  feed_.flush();  // answer the config's services before anything else runs
   log::info("catalog", cs.services.size(), " services from config registered on node ", config_.node_name);
+  return {};
+}
+
+health::Engine::Options Agent::health_options() const {
+  health::Engine::Options o;
+  o.enable_script_checks = config_.enable_local_script_checks;
+  if (!config_.dev) o.ttl_state_file = (std::filesystem::path(config_.data_dir) / "ttl-checks.json").string();
+  return o;
+}
+
+std::expected<void, std::string> Agent::open_health() {
+  engine_ = std::make_unique<health::Engine>(
+      io_, health_options(),
+      [this](const std::string& id, catalog::Health st, const std::string& out) {
+        local_checks_->record_status(id, st, out);
+      },
+      [this](const std::string& service_id) { local_checks_->reap(service_id); });
+  local_checks_ = std::make_unique<health::LocalChecks>(*engine_, feed_.replica(), *writer_, config_.node_name);
+  feed_.subscribe([this](uint64_t, const catalog::Change&) { local_checks_->sync(); });
+  local_checks_->sync();
+  log::info("health", engine_->size(), " checks running");
+  return {};
+}
+
+std::expected<void, std::string> Agent::open_http() {
+  if (config_.ports.http < 0) {
+    log::info("http", "disabled (ports.http = -1)");
+    return {};
+  }
+  api::Context ctx{[this]() -> const config::Config& { return config_; }, feed_, *writer_, *engine_, BEACON_VERSION};
+  auto http = api::Server::bind(io_, config_.client_addr, static_cast<uint16_t>(config_.ports.http), std::move(ctx));
+  if (!http) return std::unexpected(http.error());
+  http_ = std::move(*http);
+  for (std::size_t i = 0; i < remote_.size(); ++i) http_->follow_datacenter(config_.datacenters[i].name, *remote_[i].feed);
+  http_->start();
+  log::info("http", "listening on ", host_of(config_.client_addr), ":", http_->port());
   return {};
 }
 
@@ -417,10 +270,8 @@ std::expected<void, std::string> Agent::open_dns() {
   tcp_->set_recursor(recursor_.get());
   udp_->start();
   tcp_->start();
-  std::string host = config_.client_addr.find(':') != std::string::npos ? "[" + config_.client_addr + "]"
-                                                                        : config_.client_addr;
-  log::info("dns", "listening on ", host, ":", udp_->port(), " (udp, tcp), ", workers, " udp workers, domain ",
-            config_.domain, ".");
+  log::info("dns", "listening on ", host_of(config_.client_addr), ":", udp_->port(), " (udp, tcp), ", workers,
+            " udp workers, domain ", config_.domain, ".");
   std::string example = config_.services.empty() ? "consul" : config_.services.front().name;
   log::info("dns", "try: dig @", config_.client_addr, " -p ", udp_->port(), " ", example, ".service.",
             config_.domain, " SRV");
@@ -438,43 +289,16 @@ void Agent::reload() {
     return;
   }
   config::Config next = std::move(*fresh);
-  if (next.client_addr != config_.client_addr || next.ports.dns != config_.ports.dns ||
-      next.data_dir != config_.data_dir || next.datacenter != config_.datacenter ||
-      next.node_name != config_.node_name)
-    log::warn("agent", "client_addr, ports, data_dir, datacenter and node_name changes need a restart; ignored");
-  next.client_addr = config_.client_addr;
-  next.ports = config_.ports;
-  next.data_dir = config_.data_dir;
-  next.datacenter = config_.datacenter;
-  next.node_name = config_.node_name;
-  next.dev = config_.dev;
-  if (next.store != config_.store || next.datacenters != config_.datacenters)
-    log::warn("agent", "[store] and [[datacenters]] changes need a restart; ignored");
-  next.store = config_.store;
-  next.datacenters = config_.datacenters;
+  if (auto ignored = keep_restart_only_settings(config_, next); !ignored.empty()) log::warn("agent", ignored);
   log::Level level;
   if (log::parse_level(next.log_level, level)) log::set_level(level);
   config_ = std::move(next);
   zones_.configure(config_);
-  for (auto& r : remote_) {
-    r->zones.configure(RemoteDc::with_dc(config_, r->name));
-    catalog::Change all_remote;
-    all_remote.all = true;
-    r->zone = r->zones.build(r->replica, all_remote);
-  }
-  if (!remote_.empty()) {
-    auto zones = std::make_shared<dns::RemoteZones>();
-    for (const auto& r : remote_) zones->emplace_back(r->name, r->zone);
-    zones_.set_remote(std::move(zones));
-  }
   if (engine_) engine_->set_options(health_options());
   if (recursor_) {
     if (auto r = recursor_->reconfigure(recursor_options()); !r) log::error("dns", "recursors: ", r.error());
   }
   if (tcp_) tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
-  catalog::Change all;
-  all.all = true;
-  publish(all);
   if (auto r = sync_services(); !r) log::error("agent", r.error());
   release_free_memory();  // the new config was decoded and the zone rebuilt whole
   log::info("agent", "configuration reloaded");

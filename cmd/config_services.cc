@@ -13,6 +13,16 @@ catalog::Node agent_node(const config::Config& config) {
   return node;
 }
 
+catalog::Check agent_alive_check(const config::Config& config) {
+  catalog::Check alive;
+  alive.node = config.node_name;
+  alive.id = std::string(catalog::kAgentCheckId);
+  alive.name = "Agent Alive";
+  alive.status = catalog::Health::passing;
+  alive.output = "Agent alive and reachable";
+  return alive;
+}
+
 ConfigServices config_services(const config::Config& config, const catalog::Replica& replica) {
   ConfigServices out;
   out.services.reserve(config.services.size());

@@ -14,6 +14,8 @@
 namespace beacon::cmd {
 
 catalog::Node agent_node(const config::Config& config);
+// Consul's serfHealth check of the agent's own node (etcd mode): "Agent Alive", passing.
+catalog::Check agent_alive_check(const config::Config& config);
 
 struct ConfigServices {
   std::vector<catalog::Service> services;

@@ -182,4 +182,23 @@ std::expected<void, Error> check_data_dir(const Config& config) {
   return std::unexpected(Error{"data_dir: required unless the agent runs with --dev"});
 }
 
+std::string keep_restart_only_settings(const Config& running, Config& next) {
+  std::string warning;
+  if (next.client_addr != running.client_addr || next.ports.dns != running.ports.dns ||
+      next.data_dir != running.data_dir || next.datacenter != running.datacenter ||
+      next.node_name != running.node_name)
+    warning = "client_addr, ports, data_dir, datacenter and node_name changes need a restart; ignored";
+  if (next.store != running.store || next.datacenters != running.datacenters)
+    warning += std::string(warning.empty() ? "" : "; ") + "[store] and [[datacenters]] changes need a restart; ignored";
+  next.client_addr = running.client_addr;
+  next.ports = running.ports;
+  next.data_dir = running.data_dir;
+  next.datacenter = running.datacenter;
+  next.node_name = running.node_name;
+  next.dev = running.dev;
+  next.store = running.store;
+  next.datacenters = running.datacenters;
+  return warning;
+}
+
 }  // namespace beacon::config

@@ -63,4 +63,9 @@ std::expected<void, Error> check_data_dir(const Config& config);
 // [A-Za-z0-9-] replaced by '-' and cut to 63 characters ("beacon" if the host has no name).
 std::string default_node_name();
 
+// A reload (SIGHUP) keeps the settings that need a restart: copies them from `running` into
+// `next` (listen addresses and ports, data_dir, datacenter, node_name, dev, [store] and
+// [[datacenters]]) and returns a warning naming those that differed ("" when none did).
+std::string keep_restart_only_settings(const Config& running, Config& next);
+
 }  // namespace beacon::config

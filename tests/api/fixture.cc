@@ -6,10 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <set>
 #include <stdexcept>
 
-#include "catalog/check_definition.h"
 #include "log/log.h"
 
 namespace beacon::api::test {
@@ -72,26 +70,24 @@ config::Config test_config() {
 
 Stack::Stack(config::Config config)
     : config_(std::move(config)), store_(std::move(*catalog::EmbeddedStore::open(":memory:"))),
-      replica_(catalog::Keyspace("beacon/", "dc1")) {
+      feed_(catalog::Keyspace("beacon/", "dc1"),
+            [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }) {
   log::set_level(log::Level::error);  // the per-request info lines would drown Catch's report
-  writer_ = std::make_unique<catalog::Writer>(*store_, catalog::Keyspace("beacon/", "dc1"));
-  replica_.reset(*store_->range(replica_.keyspace().dc_prefix()));
-  store_->watch([this](uint64_t index, const std::vector<catalog::Event>& events) { on_commit(index, events); });
+  writer_ = std::make_unique<catalog::Writer>(*store_, feed_.replica().keyspace());
   health::Engine::Options options;
   options.enable_script_checks = config_.enable_local_script_checks;
+  // As cmd/agent.cc wires them: engine results and reaps go to the catalog through
+  // LocalChecks, which follows the feed to run exactly this node's checks.
   engine_ = std::make_unique<health::Engine>(
       io_, options,
       [this](const std::string& id, catalog::Health status, const std::string& output) {
-        // As cmd/agent.cc does: the engine's status changes go to the catalog.
-        const catalog::Check* current = replica_.check(config_.node_name, id);
-        if (!current) return;
-        catalog::Check updated = *current;
-        updated.status = status;
-        updated.output = output;
-        (void)writer_->register_check(updated);
+        local_checks_->record_status(id, status, output);
       },
-      [this](const std::string& service_id) { (void)writer_->deregister_service(config_.node_name, service_id); });
-  Context ctx{[this]() -> const config::Config& { return config_; }, replica_, *writer_, *engine_, "1.2.3-test"};
+      [this](const std::string& service_id) { local_checks_->reap(service_id); });
+  local_checks_ = std::make_unique<health::LocalChecks>(*engine_, feed_.replica(), *writer_, config_.node_name);
+  feed_.subscribe([this](uint64_t, const catalog::Change&) { local_checks_->sync(); });
+  if (auto loaded = feed_.load(*store_); !loaded) throw std::runtime_error(loaded.error().message);
+  Context ctx{[this]() -> const config::Config& { return config_; }, feed_, *writer_, *engine_, "1.2.3-test"};
   auto server = Server::bind(io_, "127.0.0.1", 0, std::move(ctx));
   if (!server) throw std::runtime_error(server.error());
   server_ = std::move(*server);
@@ -110,37 +106,6 @@ Stack::~Stack() {
     return 0;
   });
   thread_.join();
-}
-
-void Stack::on_commit(uint64_t index, const std::vector<catalog::Event>& events) {
-  catalog::Change change = replica_.apply(index, events);
-  if (change.empty()) return;
-  if (server_) server_->notify(index, change);
-  sync_checks();
-}
-
-// The same job as cmd/LocalChecks: run exactly the local checks that have a definition.
-void Stack::sync_checks() {
-  std::set<std::string> present;
-  const auto& checks = replica_.checks();
-  const std::string& node = config_.node_name;
-  for (auto it = checks.lower_bound({node, std::string()}); it != checks.end() && it->first.first == node; ++it) {
-    const catalog::Check& check = it->second;
-    if (check.definition.empty()) continue;
-    present.insert(check.id);
-    auto running = running_.find(check.id);
-    if (running != running_.end() && running->second == check.definition) continue;
-    running_[check.id] = check.definition;
-    if (auto def = catalog::decode_check_definition(check.definition)) (void)engine_->add(check, *def);
-  }
-  for (auto it = running_.begin(); it != running_.end();) {
-    if (present.contains(it->first)) {
-      ++it;
-      continue;
-    }
-    engine_->remove(it->first);
-    it = running_.erase(it);
-  }
 }
 
 }  // namespace beacon::api::test

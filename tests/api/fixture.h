@@ -1,5 +1,5 @@
-// Test stack for the API: an in-memory EmbeddedStore, a Replica fed from its change feed, a
-// real health::Engine, and an api::Server on 127.0.0.1:0, all on one io_context run by a
+// Test stack for the API: an in-memory EmbeddedStore, the agent's ChangeFeed following it, a
+// real health::Engine with the agent's LocalChecks, and an api::Server on 127.0.0.1:0, all on one io_context run by a
 // background thread. The test thread talks HTTP to it with a small synchronous Beast client
 // and reads the store through on_io(), which runs a function on the io thread.
 #pragma once
@@ -13,11 +13,13 @@
 #include <thread>
 
 #include "api/server.h"
+#include "catalog/change_feed.h"
 #include "catalog/embedded_store.h"
 #include "catalog/replica.h"
 #include "catalog/writer.h"
 #include "config/config.h"
 #include "health/engine.h"
+#include "health/local_checks.h"
 
 namespace beacon::api::test {
 
@@ -69,16 +71,13 @@ class Stack {
   void stop_server() { on_io([this] { server_->stop(); return 0; }); }
 
  private:
-  void on_commit(uint64_t index, const std::vector<catalog::Event>& events);
-  void sync_checks();
-
   config::Config config_;
   boost::asio::io_context io_;
   std::unique_ptr<catalog::EmbeddedStore> store_;
-  catalog::Replica replica_;
+  catalog::ChangeFeed feed_;
   std::unique_ptr<catalog::Writer> writer_;
   std::unique_ptr<health::Engine> engine_;
-  std::map<std::string, std::string> running_;  // check id -> definition, like cmd's LocalChecks
+  std::unique_ptr<health::LocalChecks> local_checks_;
   std::unique_ptr<Server> server_;
   uint16_t port_ = 0;
   std::thread thread_;

@@ -59,35 +59,25 @@ config::Config Fixture::default_config() {
 }
 
 Fixture::Fixture(config::Config cfg)
-    : keyspace_("beacon/", cfg.datacenter), replica_(keyspace_), builder_(cfg), out_(65535) {
+    : feed_(catalog::Keyspace("beacon/", cfg.datacenter), [](std::function<void()> flush) { flush(); }),
+      publisher_(cfg, holder_),
+      out_(65535) {
   auto store = catalog::EmbeddedStore::open(":memory:");
   REQUIRE(store.has_value());
   store_ = std::move(*store);
-  writer_ = std::make_unique<catalog::Writer>(*store_, keyspace_);
-  catalog::Change all;
-  all.all = true;
-  zone_ = builder_.build(replica_, all);
-  store_->watch([this](uint64_t index, const std::vector<catalog::Event>& ev) { on_commit(index, ev); });
+  writer_ = std::make_unique<catalog::Writer>(*store_, feed_.replica().keyspace());
+  publisher_.follow_local(feed_);
+  REQUIRE(feed_.load(*store_).has_value());
   node(cfg.node_name, cfg.bind_addr);
 }
 
-void Fixture::on_commit(uint64_t index, const std::vector<catalog::Event>& events) {
-  catalog::Change ch = replica_.apply(index, events);
-  if (!ch.empty()) zone_ = builder_.build(replica_, ch);
-}
-
-void Fixture::reconfigure(const config::Config& cfg) {
-  builder_.configure(cfg);
-  catalog::Change all;
-  all.all = true;
-  zone_ = builder_.build(replica_, all);
-}
+void Fixture::reconfigure(const config::Config& cfg) { publisher_.configure(cfg); }
 
 void Fixture::node(const std::string& name, const std::string& address, std::map<std::string, std::string> meta) {
   catalog::Node n;
   n.name = name;
   n.address = address;
-  n.datacenter = keyspace_.datacenter();
+  n.datacenter = feed_.replica().keyspace().datacenter();
   n.meta = std::move(meta);
   REQUIRE(writer_->register_node(n).has_value());
 }
@@ -194,7 +184,7 @@ Reply Fixture::ask(const std::string& qname, uint16_t qtype, AskOptions opt) {
 }
 
 Reply Fixture::ask_raw(const std::vector<uint8_t>& wire, Transport t) {
-  Result res = answer(*zone_, wire.data(), wire.size(), t, out_.data(), out_.size(), scratch_);
+  Result res = answer(zone(), wire.data(), wire.size(), t, out_.data(), out_.size(), scratch_);
   return decode(out_.data(), res.size);
 }
 

@@ -9,13 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "catalog/change_feed.h"
 #include "catalog/embedded_store.h"
 #include "catalog/keyspace.h"
 #include "catalog/replica.h"
 #include "catalog/writer.h"
 #include "config/config.h"
 #include "dns/answer.h"
+#include "dns/snapshot.h"
 #include "dns/zone_builder.h"
+#include "dns/zone_publisher.h"
 
 namespace beacon::dns::test {
 
@@ -48,9 +51,9 @@ class Fixture {
   static config::Config default_config();
 
   catalog::Writer& writer() { return *writer_; }
-  catalog::Replica& replica() { return replica_; }
-  const Zone& zone() const { return *zone_; }
-  ZoneBuilder& builder() { return builder_; }
+  catalog::Replica& replica() { return feed_.replica(); }
+  const Zone& zone() const { return *holder_.load(); }
+  ZoneBuilder& builder() { return publisher_.builder(); }
 
   void node(const std::string& name, const std::string& address, std::map<std::string, std::string> meta = {});
   // Registers an instance on `node` with optional checks ("passing", "warning", "critical").
@@ -66,14 +69,13 @@ class Fixture {
   Reply ask_raw(const std::vector<uint8_t>& wire, Transport t = Transport::udp);
 
  private:
-  void on_commit(uint64_t index, const std::vector<catalog::Event>& events);
-
+  // The agent's path from a commit to the zone (catalog::ChangeFeed, dns::ZonePublisher),
+  // with each change flushed at once (no event loop here).
   std::unique_ptr<catalog::EmbeddedStore> store_;
-  catalog::Keyspace keyspace_;
   std::unique_ptr<catalog::Writer> writer_;
-  catalog::Replica replica_;
-  ZoneBuilder builder_;
-  std::shared_ptr<const Zone> zone_;
+  catalog::ChangeFeed feed_;
+  SnapshotHolder<Zone> holder_;
+  ZonePublisher publisher_;
   Scratch scratch_;
   std::vector<uint8_t> out_;
 };
