@@ -18,14 +18,14 @@ std::vector<const catalog::Service*> local_services(const Env& env) {
 }
 
 Response agent_services(Env& env, const Request& req) {
-  return json_body(encode_agent_services(local_services(env), env.config().datacenter, req.has("pretty")));
+  return json_body(encode_agent_services(local_services(env), env.datacenter(), req.has("pretty")));
 }
 
 Response agent_service(Env& env, const Request& req) {
   const std::string& id = req.param("id");
   const catalog::Service* s = env.ctx.replica().service(env.local_node(), id);
   if (s == nullptr) return text_error(404, "unknown service ID: " + id);
-  return json_body(encode_agent_service(*s, env.config().datacenter, req.has("pretty")));
+  return json_body(encode_agent_service(*s, env.datacenter(), req.has("pretty")));
 }
 
 Response agent_checks(Env& env, const Request& req) {
@@ -71,7 +71,7 @@ Response agent_health(Env& env, const Request& req, std::vector<const catalog::S
     Response r = text_error(status, worst);
     return r;
   }
-  return json_body(encode_agent_health(views, env.config().datacenter, as_list, req.has("pretty")), status);
+  return json_body(encode_agent_health(views, env.datacenter(), as_list, req.has("pretty")), status);
 }
 
 Response agent_health_by_name(Env& env, const Request& req) {

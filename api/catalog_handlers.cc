@@ -148,7 +148,7 @@ Response catalog_service(Env& env, const Request& req) {
     v.service = s;
     out.push_back(std::move(v));
   }
-  return json_body(encode_catalog_service(out, env.config().datacenter, req.has("pretty")));
+  return json_body(encode_catalog_service(out, env.datacenter(), req.has("pretty")));
 }
 
 // GET /v1/catalog/nodes
@@ -171,7 +171,7 @@ Response catalog_node(Env& env, const Request& req) {
 }
 
 Response catalog_datacenters(Env& env, const Request& req) {
-  std::vector<std::string> names{env.config().datacenter};
+  std::vector<std::string> names{env.datacenter()};
   for (const auto& dc : env.config().datacenters) names.push_back(dc.name);
   return json_body(encode_strings(names, req.has("pretty")));
 }

@@ -22,8 +22,13 @@ namespace beacon::api {
 struct Env {
   Context& ctx;
   Blocking& blocking;
+  // The datacenter these handlers answer for: empty for the agent's own (config's
+  // `datacenter`), else a followed datacenter's name. The rest of the configuration is the
+  // agent's, current after every reload.
+  std::string followed_dc;
 
   const config::Config& config() const { return ctx.config(); }
+  const std::string& datacenter() const { return followed_dc.empty() ? config().datacenter : followed_dc; }
   const std::string& local_node() const { return config().node_name; }
 };
 

@@ -67,7 +67,7 @@ Response health_service(Env& env, const Request& req) {
     }
     out.push_back(std::move(v));
   }
-  Response r = json_body(encode_health_service(out, config.datacenter, req.has("pretty")));
+  Response r = json_body(encode_health_service(out, env.datacenter(), req.has("pretty")));
   if (protect) r.set_header("X-Beacon-Protected", "true");
   return r;
 }

@@ -25,16 +25,13 @@ namespace {
 // A datacenter this agent follows read-only: its replica answers `?dc=<name>` reads, with
 // blocking queries of its own.
 struct Remote {
-  Remote(asio::io_context& io, Context context, std::string dc_name, config::Config dc_config)
-      : name(std::move(dc_name)), config(std::move(dc_config)), ctx(std::move(context)), blocking(io, ctx.replica()),
-        env{ctx, blocking} {
-    ctx.config = [this]() -> const config::Config& { return config; };
+  Remote(asio::io_context& io, Context context, std::string dc_name)
+      : name(std::move(dc_name)), ctx(std::move(context)), blocking(io, ctx.replica()), env{ctx, blocking, name} {
     add_catalog_routes(router, env);
     add_health_routes(router, env);
   }
   std::string name;
-  config::Config config;  // the agent's, with this datacenter's name (the JSON "Datacenter")
-  Context ctx;
+  Context ctx;  // the agent's configuration (reloads reach it), this datacenter's feed
   Blocking blocking;
   Env env;
   Router router;
@@ -43,7 +40,7 @@ struct Remote {
 struct Core {
   Core(asio::io_context& io, Context context)
       : io(io), ctx(std::move(context)), blocking(io, ctx.replica()), committer(io, ctx.writer.store()),
-        env{ctx, blocking} {}
+        env{ctx, blocking, {}} {}
   asio::io_context& io;
   Context ctx;
   Blocking blocking;
@@ -219,10 +216,8 @@ void Server::stop() {
 
 void Server::follow_datacenter(const std::string& name, catalog::ChangeFeed& feed) {
   Core& core = *impl_->core;
-  config::Config dc_config = core.ctx.config();
-  dc_config.datacenter = name;
-  Context ctx{nullptr, feed, core.ctx.writer, core.ctx.health, core.ctx.version};
-  core.remotes.push_back(std::make_unique<Remote>(core.io, std::move(ctx), name, std::move(dc_config)));
+  Context ctx{core.ctx.config, feed, core.ctx.writer, core.ctx.health, core.ctx.version};
+  core.remotes.push_back(std::make_unique<Remote>(core.io, std::move(ctx), name));
   // The feed may outlive the server: a weak reference, and the Remote found by name.
   std::weak_ptr<Core> weak = impl_->core;
   feed.subscribe([weak, name](uint64_t index, const catalog::Change& change) {

@@ -4,20 +4,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <malloc.h>
-#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "api/server.h"
 #include "catalog/change_feed.h"
 #include "catalog/writer.h"
 #include "cmd/config_services.h"
+#include "cmd/options.h"
 #include "cmd/stores.h"
 #include "config/loader.h"
 #include "dns/recursor.h"
-#include "dns/tcp_server.h"
-#include "dns/udp_server.h"
+#include "dns/listeners.h"
 #include "dns/zone_publisher.h"
 #include "health/engine.h"
 #include "health/local_checks.h"
@@ -36,22 +34,6 @@ void release_free_memory() {
 #ifndef BEACON_VERSION
 #define BEACON_VERSION "0.0.0"
 #endif
-
-std::expected<config::Config, std::string> load_config(const AgentFlags& flags) {
-  std::expected<config::Config, config::Error> cfg;
-  if (flags.config_files.empty()) {
-    if (!flags.dev) return std::unexpected("no configuration: give --config FILE, --config-dir DIR or --dev");
-    cfg = config::load_string(kEmbeddedExampleConfig, "<built-in example>");
-  } else {
-    cfg = config::load_files(flags.config_files);
-  }
-  if (!cfg) return std::unexpected(cfg.error().message);
-  if (flags.dev) cfg->dev = true;
-  if (!flags.data_dir.empty()) cfg->data_dir = flags.data_dir;
-  if (!cfg->dev && cfg->data_dir.empty())
-    return std::unexpected("data_dir is required (set it in the config, pass --data-dir, or use --dev)");
-  return std::move(*cfg);
-}
 
 std::string host_of(const std::string& address) {
   return address.find(':') != std::string::npos ? "[" + address + "]" : address;
@@ -79,8 +61,6 @@ class Agent {
   std::expected<void, std::string> open_dns();
   std::expected<void, std::string> open_http();
   void anti_entropy();
-  health::Engine::Options health_options() const;
-  dns::Recursor::Options recursor_options() const;
   void reload();
   void wait_signals();
 
@@ -193,16 +173,9 @@ std::expected<void, std::string> Agent::sync_services() {
   return {};
 }
 
-health::Engine::Options Agent::health_options() const {
-  health::Engine::Options o;
-  o.enable_script_checks = config_.enable_local_script_checks;
-  if (!config_.dev) o.ttl_state_file = (std::filesystem::path(config_.data_dir) / "ttl-checks.json").string();
-  return o;
-}
-
 std::expected<void, std::string> Agent::open_health() {
   engine_ = std::make_unique<health::Engine>(
-      io_, health_options(),
+      io_, health_options(config_),
       [this](const std::string& id, catalog::Health st, const std::string& out) {
         local_checks_->record_status(id, st, out);
       },
@@ -229,43 +202,24 @@ std::expected<void, std::string> Agent::open_http() {
   return {};
 }
 
-dns::Recursor::Options Agent::recursor_options() const {
-  dns::Recursor::Options o;
-  o.servers = config_.recursors;
-  o.timeout = config_.dns_config.recursor_timeout;
-  o.random = config_.dns_config.recursor_strategy == "random";
-  o.max_inflight = config_.dns_config.recursor_max_inflight;
-  return o;
-}
-
 std::expected<void, std::string> Agent::open_dns() {
   if (config_.ports.dns < 0) {
     log::info("dns", "disabled (ports.dns = -1)");
     return {};
   }
-  auto recursor = dns::Recursor::create(io_, recursor_options());
+  auto recursor = dns::Recursor::create(io_, recursor_options(config_));
   if (!recursor) return std::unexpected(recursor.error());
   recursor_ = std::move(*recursor);
   if (!config_.recursors.empty())
     log::info("dns", "forwarding other names to ", config_.recursors.size(), " recursors (",
               config_.dns_config.recursor_strategy, ")");
-  unsigned workers = config_.dns_config.udp_workers ? config_.dns_config.udp_workers
-                                                    : std::max(1u, std::thread::hardware_concurrency());
-  // With port 0, UDP picks a free port and TCP takes the same one; retry if TCP's is taken.
-  for (int attempt = 0;; ++attempt) {
-    auto udp = dns::UdpServer::bind(config_.client_addr, static_cast<uint16_t>(config_.ports.dns), workers,
-                                    zone_holder_);
-    if (!udp) return std::unexpected(udp.error());
-    auto tcp = dns::TcpServer::bind(io_, config_.client_addr, (*udp)->port(), zone_holder_);
-    if (!tcp) {
-      if (config_.ports.dns == 0 && attempt < 20) continue;
-      return std::unexpected(tcp.error());
-    }
-    udp_ = std::move(*udp);
-    tcp_ = std::move(*tcp);
-    break;
-  }
-  tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
+  unsigned workers = udp_workers(config_);
+  auto listeners = dns::bind_listeners(io_, config_.client_addr, static_cast<uint16_t>(config_.ports.dns), workers,
+                                       zone_holder_);
+  if (!listeners) return std::unexpected(listeners.error());
+  udp_ = std::move(listeners->udp);
+  tcp_ = std::move(listeners->tcp);
+  tcp_->set_options(tcp_options(config_));
   udp_->set_recursor(recursor_.get());
   tcp_->set_recursor(recursor_.get());
   udp_->start();
@@ -294,11 +248,11 @@ void Agent::reload() {
   if (log::parse_level(next.log_level, level)) log::set_level(level);
   config_ = std::move(next);
   zones_.configure(config_);
-  if (engine_) engine_->set_options(health_options());
+  if (engine_) engine_->set_options(health_options(config_));
   if (recursor_) {
-    if (auto r = recursor_->reconfigure(recursor_options()); !r) log::error("dns", "recursors: ", r.error());
+    if (auto r = recursor_->reconfigure(recursor_options(config_)); !r) log::error("dns", "recursors: ", r.error());
   }
-  if (tcp_) tcp_->set_options({config_.dns_config.tcp_idle_timeout, config_.dns_config.tcp_max_connections});
+  if (tcp_) tcp_->set_options(tcp_options(config_));
   if (auto r = sync_services(); !r) log::error("agent", r.error());
   release_free_memory();  // the new config was decoded and the zone rebuilt whole
   log::info("agent", "configuration reloaded");
@@ -353,21 +307,6 @@ int run_agent(const AgentFlags& flags) {
   }
   Agent agent(flags, std::move(*cfg));
   return agent.run();
-}
-
-int run_validate(const std::vector<std::string>& files) {
-  if (files.empty()) {
-    std::cerr << "beacon validate: give at least one config file\n";
-    return 1;
-  }
-  auto cfg = config::load_files(files);
-  if (!cfg) {
-    std::cerr << cfg.error().message << "\n";
-    return 1;
-  }
-  std::cout << "configuration is valid (" << files.size() << " file" << (files.size() == 1 ? "" : "s") << ", "
-            << cfg->services.size() << " services)\n";
-  return 0;
 }
 
 }  // namespace beacon::cmd

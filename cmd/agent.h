@@ -17,9 +17,6 @@ namespace beacon::cmd {
 // printed to stderr as one line).
 int run_agent(const AgentFlags& flags);
 
-// `beacon validate FILE...`: 0 when the merged files are valid, 1 otherwise.
-int run_validate(const std::vector<std::string>& files);
-
 // The example config compiled into the binary (examples/beacon.toml), used by `--dev`
 // without config files.
 extern const char* const kEmbeddedExampleConfig;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cmd/agent.h"
+#include "cmd/options.h"
 #include "cmd/cli.h"
 
 #ifndef BEACON_VERSION
