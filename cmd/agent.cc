@@ -91,7 +91,7 @@ std::expected<void, std::string> Agent::open_store() {
   zones_.follow_local(feed_);
   if (etcd_mode(config_)) {
     // The catalog is shared: this agent's writes go to etcd and every agent's replica follows
-    // the cluster's watch feed (catalog/etcd_store.h).
+    // the cluster's watch feed (catalog/etcd/etcd_store.h).
     auto etcd = open_local_etcd(config_, feed_.replica().keyspace(), post());
     etcd->on_resync([this] { anti_entropy(); });
     catalog::EtcdStore& raw = *etcd;

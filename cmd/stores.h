@@ -11,8 +11,8 @@
 #include <string>
 
 #include "catalog/change_feed.h"
-#include "catalog/embedded_store.h"
-#include "catalog/etcd_store.h"
+#include "catalog/sqlite/embedded_store.h"
+#include "catalog/etcd/etcd_store.h"
 #include "catalog/keyspace.h"
 #include "config/config.h"
 

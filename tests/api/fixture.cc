@@ -69,7 +69,7 @@ config::Config test_config() {
 }
 
 Stack::Stack(config::Config config)
-    : config_(std::move(config)), store_(std::move(*catalog::EmbeddedStore::open(":memory:"))),
+    : config_(std::move(config)), store_(std::make_unique<catalog::MemoryStore>()),
       feed_(catalog::Keyspace("beacon/", "dc1"),
             [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }) {
   log::set_level(log::Level::error);  // the per-request info lines would drown Catch's report

@@ -1,4 +1,4 @@
-// Test stack for the API: an in-memory EmbeddedStore, the agent's ChangeFeed following it, a
+// Test stack for the API: a MemoryStore, the agent's ChangeFeed following it, a
 // real health::Engine with the agent's LocalChecks, and an api::Server on 127.0.0.1:0, all on one io_context run by a
 // background thread. The test thread talks HTTP to it with a small synchronous Beast client
 // and reads the store through on_io(), which runs a function on the io thread.
@@ -14,7 +14,7 @@
 
 #include "api/server.h"
 #include "catalog/change_feed.h"
-#include "catalog/embedded_store.h"
+#include "catalog/memory_store.h"
 #include "catalog/replica.h"
 #include "catalog/writer.h"
 #include "config/config.h"
@@ -73,7 +73,7 @@ class Stack {
  private:
   config::Config config_;
   boost::asio::io_context io_;
-  std::unique_ptr<catalog::EmbeddedStore> store_;
+  std::unique_ptr<catalog::MemoryStore> store_;
   catalog::ChangeFeed feed_;
   std::unique_ptr<catalog::Writer> writer_;
   std::unique_ptr<health::Engine> engine_;

@@ -1,5 +1,7 @@
-// EmbeddedStore: indexes, change feed, atomicity, durability and corrupt files.
-#include "catalog/embedded_store.h"
+// EmbeddedStore: indexes, change feed, atomicity, durability and corrupt files. The Store
+// contract cases run against MemoryStore too, which must behave the same.
+#include "catalog/sqlite/embedded_store.h"
+#include "catalog/memory_store.h"
 
 #include <sqlite3.h>
 
@@ -8,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <type_traits>
 
 #include "tests/support/temp_dir.h"
 
@@ -26,14 +29,23 @@ std::unique_ptr<EmbeddedStore> open_memory() {
   return std::move(*store);
 }
 
+template <typename T>
+std::unique_ptr<T> make_store() {
+  if constexpr (std::is_same_v<T, EmbeddedStore>) {
+    return open_memory();
+  } else {
+    return std::make_unique<T>();
+  }
+}
+
 std::vector<std::string> keys_of(const Range& range) {
   std::vector<std::string> out;
   for (const KeyValue& kv : range.kvs) out.push_back(kv.key);
   return out;
 }
 
-TEST_CASE("a new store is empty at index 0", "[catalog][store]") {
-  auto store = open_memory();
+TEMPLATE_TEST_CASE("a new store is empty at index 0", "[catalog][store]", EmbeddedStore, MemoryStore) {
+  auto store = make_store<TestType>();
   CHECK(store->index() == 0);
   auto range = store->range("");
   REQUIRE(range);
@@ -41,8 +53,8 @@ TEST_CASE("a new store is empty at index 0", "[catalog][store]") {
   CHECK(range->kvs.empty());
 }
 
-TEST_CASE("commits assign increasing indexes and keep create and mod index", "[catalog][store]") {
-  auto store = open_memory();
+TEMPLATE_TEST_CASE("commits assign increasing indexes and keep create and mod index", "[catalog][store]", EmbeddedStore, MemoryStore) {
+  auto store = make_store<TestType>();
   CHECK(store->commit({put("a", "1"), put("b", "1")}) == 1u);
   CHECK(store->commit({put("a", "2")}) == 2u);
   CHECK(store->commit({put("c", "1")}) == 3u);
@@ -68,8 +80,8 @@ TEST_CASE("commits assign increasing indexes and keep create and mod index", "[c
   CHECK(range->kvs[0].create_index == 5);
 }
 
-TEST_CASE("range and del_prefix cover exactly the prefix", "[catalog][store]") {
-  auto store = open_memory();
+TEMPLATE_TEST_CASE("range and del_prefix cover exactly the prefix", "[catalog][store]", EmbeddedStore, MemoryStore) {
+  auto store = make_store<TestType>();
   REQUIRE(store->commit({put("p/a", "1"), put("p/b", "1"), put("p/b/c", "1"), put("p0", "1"), put("p.", "1"),
                          put("o", "1"), put("q", "1")}));
   auto range = store->range("p/");
@@ -91,15 +103,15 @@ TEST_CASE("range and del_prefix cover exactly the prefix", "[catalog][store]") {
   CHECK(store->commit({del_prefix("p/")}) == 2u);
 }
 
-TEST_CASE("range handles 0xFF bytes at the end of a prefix", "[catalog][store]") {
-  auto store = open_memory();
+TEMPLATE_TEST_CASE("range handles 0xFF bytes at the end of a prefix", "[catalog][store]", EmbeddedStore, MemoryStore) {
+  auto store = make_store<TestType>();
   std::string ff = "k\xff";
   REQUIRE(store->commit({put(ff, "1"), put(ff + "\xff", "1"), put("l", "1"), put("k", "1")}));
   CHECK(keys_of(*store->range(ff)) == std::vector<std::string>{ff, ff + "\xff"});
 }
 
-TEST_CASE("an identical put or a missing delete is no change", "[catalog][store]") {
-  auto store = open_memory();
+TEMPLATE_TEST_CASE("an identical put or a missing delete is no change", "[catalog][store]", EmbeddedStore, MemoryStore) {
+  auto store = make_store<TestType>();
   int calls = 0;
   store->watch([&](uint64_t, const std::vector<Event>&) { ++calls; });
   REQUIRE(store->commit({put("a", "1")}) == 1u);
@@ -118,10 +130,10 @@ TEST_CASE("an identical put or a missing delete is no change", "[catalog][store]
   CHECK(seen[0].kv.key == "b");
 }
 
-TEST_CASE("watchers get each commit's events after it is committed", "[catalog][store]") {
-  auto store = open_memory();
+TEMPLATE_TEST_CASE("watchers get each commit's events after it is committed", "[catalog][store]", EmbeddedStore, MemoryStore) {
+  auto store = make_store<TestType>();
   std::vector<std::pair<uint64_t, std::vector<Event>>> feed;
-  EmbeddedStore* raw = store.get();
+  TestType* raw = store.get();
   store->watch([&](uint64_t index, const std::vector<Event>& events) {
     // The commit is visible to readers and the index already moved.
     CHECK(raw->index() == index);
@@ -147,8 +159,8 @@ TEST_CASE("watchers get each commit's events after it is committed", "[catalog][
   CHECK(feed[1].second[1].kv.mod_index == 2);
 }
 
-TEST_CASE("an invalid op fails the whole commit", "[catalog][store]") {
-  auto store = open_memory();
+TEMPLATE_TEST_CASE("an invalid op fails the whole commit", "[catalog][store]", EmbeddedStore, MemoryStore) {
+  auto store = make_store<TestType>();
   REQUIRE(store->commit({put("a", "1")}));
   int calls = 0;
   store->watch([&](uint64_t, const std::vector<Event>&) { ++calls; });

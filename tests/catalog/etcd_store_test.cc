@@ -1,7 +1,7 @@
 // EtcdStore against a real etcd (one member on loopback, started by the test): the Store
 // contract (atomic commits, ordered change feed, range), what etcd adds (a second store sees
 // the first one's writes, the liveness lease), and failures (no etcd, read-only).
-#include "catalog/etcd_store.h"
+#include "catalog/etcd/etcd_store.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,7 +15,7 @@
 #include <optional>
 #include <thread>
 
-#include "catalog/etcd_client.h"
+#include "catalog/etcd/etcd_client.h"
 #include "tests/support/etcd_catch.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/loopback_port.h"

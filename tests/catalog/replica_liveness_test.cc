@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "catalog/embedded_store.h"
+#include "catalog/sqlite/embedded_store.h"
 #include "catalog/keyspace.h"
 #include "catalog/replica.h"
 #include "catalog/writer.h"

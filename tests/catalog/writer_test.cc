@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "catalog/embedded_store.h"
+#include "catalog/sqlite/embedded_store.h"
 
 namespace beacon::catalog {
 namespace {

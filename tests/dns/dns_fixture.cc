@@ -62,9 +62,7 @@ Fixture::Fixture(config::Config cfg)
     : feed_(catalog::Keyspace("beacon/", cfg.datacenter), [](std::function<void()> flush) { flush(); }),
       publisher_(cfg, holder_),
       out_(65535) {
-  auto store = catalog::EmbeddedStore::open(":memory:");
-  REQUIRE(store.has_value());
-  store_ = std::move(*store);
+  store_ = std::make_unique<catalog::MemoryStore>();
   writer_ = std::make_unique<catalog::Writer>(*store_, feed_.replica().keyspace());
   publisher_.follow_local(feed_);
   REQUIRE(feed_.load(*store_).has_value());

@@ -1,4 +1,4 @@
-// Test fixture for the DNS answer layer: a real catalog (in-memory EmbeddedStore, Writer,
+// Test fixture for the DNS answer layer: a real catalog (MemoryStore, Writer,
 // Replica) feeding a real ZoneBuilder, and an ldns-based client that sends a question
 // through dns::answer() and decodes the reply. DnsCase/check_case compare a reply with
 // expected sections, ignoring record order (CoreDNS-style table tests).
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "catalog/change_feed.h"
-#include "catalog/embedded_store.h"
+#include "catalog/memory_store.h"
 #include "catalog/keyspace.h"
 #include "catalog/replica.h"
 #include "catalog/writer.h"
@@ -71,7 +71,7 @@ class Fixture {
  private:
   // The agent's path from a commit to the zone (catalog::ChangeFeed, dns::ZonePublisher),
   // with each change flushed at once (no event loop here).
-  std::unique_ptr<catalog::EmbeddedStore> store_;
+  std::unique_ptr<catalog::MemoryStore> store_;
   std::unique_ptr<catalog::Writer> writer_;
   catalog::ChangeFeed feed_;
   SnapshotHolder<Zone> holder_;

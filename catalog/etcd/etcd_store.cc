@@ -1,5 +1,5 @@
-// EtcdStore (catalog/etcd_store.h): the catalog in etcd, through its JSON gateway.
-#include "catalog/etcd_store.h"
+// EtcdStore (catalog/etcd/etcd_store.h): the catalog in etcd, through its JSON gateway.
+#include "catalog/etcd/etcd_store.h"
 
 #include <algorithm>
 #include <atomic>
@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "base/json_bounds.h"
-#include "catalog/etcd_client.h"
+#include "catalog/etcd/etcd_client.h"
 #include "log/log.h"
 
 namespace beacon::catalog {

@@ -1,9 +1,9 @@
-// etcd::Client (catalog/etcd_client.h): blocking HTTP/1.1 to etcd's JSON gateway.
+// etcd::Client (catalog/etcd/etcd_client.h): blocking HTTP/1.1 to etcd's JSON gateway.
 //
 // Beast's asynchronous operations on a private io_context, run to completion per step, give
 // every connect, handshake, write and read a deadline (tcp_stream::expires_after) without a
 // thread per request. The connection is kept alive between calls.
-#include "catalog/etcd_client.h"
+#include "catalog/etcd/etcd_client.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -1,11 +1,11 @@
-// EmbeddedStore (catalog/embedded_store.h): the catalog keyspace in one SQLite database.
+// EmbeddedStore (catalog/sqlite/embedded_store.h): the catalog keyspace in one SQLite database.
 //
 // Schema (version 1):
 //   kv(key TEXT PRIMARY KEY, value TEXT NOT NULL, create_index INTEGER, mod_index INTEGER)
 //   meta(name TEXT PRIMARY KEY, value)  rows: 'schema_version' = 1, 'index' = catalog index
 // The catalog index lives in meta and is bumped in the same transaction as the writes, so
 // the index on disk always matches the data on disk.
-#include "catalog/embedded_store.h"
+#include "catalog/sqlite/embedded_store.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
