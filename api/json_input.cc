@@ -136,6 +136,63 @@ std::vector<CheckInput> checks_of(const json& obj) {
   return out;
 }
 
+// Fields beacon accepts and does not use are still type-checked, as Go's decoder does for
+// Consul: a registration with a wrong type is refused whole (400 naming the field).
+enum class Shape { boolean, string, object, string_object, address_object };
+
+void check_shape(const json& obj, std::string_view folded, const char* shown, Shape shape) {
+  const json* v = field(obj, folded);
+  if (!v) return;
+  switch (shape) {
+    case Shape::boolean:
+      if (!v->is_boolean()) decode_failed(std::string(shown) + " must be true or false");
+      return;
+    case Shape::string:
+      if (!v->is_string()) decode_failed(std::string(shown) + " must be a string");
+      return;
+    case Shape::object:
+      if (!v->is_object()) decode_failed(std::string(shown) + " must be an object");
+      return;
+    case Shape::string_object:
+      if (!v->is_object()) decode_failed(std::string(shown) + " must be an object of strings");
+      for (const auto& [k, value] : v->items()) {
+        if (!value.is_string() && !value.is_null())
+          decode_failed(std::string(shown) + " value of \"" + k + "\" must be a string");
+      }
+      return;
+    case Shape::address_object:  // map of {Address, Port}, as a service's TaggedAddresses
+      if (!v->is_object()) decode_failed(std::string(shown) + " must be an object of {Address, Port}");
+      for (const auto& [k, value] : v->items()) {
+        if (value.is_null()) continue;
+        std::string entry = std::string(shown) + "." + k;
+        if (!value.is_object()) decode_failed(entry + " must be an object with Address and Port");
+        check_shape(value, "address", (entry + ".Address").c_str(), Shape::string);
+        if (const json* port = field(value, "port")) (void)get_uint(*port, (entry + ".Port").c_str(), 65535);
+      }
+      return;
+  }
+}
+
+void check_ignored_service_fields(const json& obj) {
+  static const struct {
+    const char* folded;
+    const char* shown;
+    Shape shape;
+  } kIgnored[] = {
+      {"enabletagoverride", "EnableTagOverride", Shape::boolean},
+      {"kind", "Kind", Shape::string},
+      {"taggedaddresses", "TaggedAddresses", Shape::address_object},
+      {"proxy", "Proxy", Shape::object},
+      {"connect", "Connect", Shape::object},
+      {"namespace", "Namespace", Shape::string},
+      {"partition", "Partition", Shape::string},
+      {"socketpath", "SocketPath", Shape::string},
+      {"locality", "Locality", Shape::object},
+      {"token", "Token", Shape::string},
+  };
+  for (const auto& f : kIgnored) check_shape(obj, f.folded, f.shown, f.shape);
+}
+
 // The service fields shared by the agent and catalog shapes. `name_key` is "name" (agent)
 // or "service" (catalog, where "Name" is also taken).
 catalog::Service service_of(const json& obj, bool catalog_shape) {
@@ -147,6 +204,7 @@ catalog::Service service_of(const json& obj, bool catalog_shape) {
     s.name = get_string(obj, "name", "Name");
   }
   if (s.name.empty()) throw BadInput("Missing service name");
+  check_ignored_service_fields(obj);
   s.id = get_string(obj, "id", "ID");
   if (s.id.empty()) s.id = s.name;
   s.tags = get_tags(obj, "tags", "Tags");
@@ -204,6 +262,8 @@ std::expected<CatalogRegistration, std::string> decode_catalog_registration(std:
     r.node.address = get_string(j, "address", "Address");
     r.node.datacenter = get_string(j, "datacenter", "Datacenter");
     r.node.meta = get_meta(j, "nodemeta", "Node Meta");
+    check_shape(j, "taggedaddresses", "TaggedAddresses", Shape::string_object);  // a node's: strings
+    check_shape(j, "id", "ID", Shape::string);
     if (const json* skip = field(j, "skipnodeupdate")) {
       if (!skip->is_boolean()) decode_failed("SkipNodeUpdate must be true or false");
       r.skip_node_update = skip->get<bool>();

@@ -27,6 +27,21 @@ TEST_CASE("every bad request gets its status and leaves the store as it was", "[
       {"empty body", "PUT", "/v1/agent/service/register", "", 400, "Request decode failed"},
       {"wrong type", "PUT", "/v1/agent/service/register", R"({"Name":"x","Port":"80"})", 400, "Request decode failed"},
       {"missing Name", "PUT", "/v1/agent/service/register", R"({"ID":"x"})", 400, "Missing service name"},
+      {"EnableTagOverride not a bool", "PUT", "/v1/agent/service/register",
+       R"({"Name":"x","EnableTagOverride":"x"})", 400, "EnableTagOverride"},
+      {"Kind not a string", "PUT", "/v1/agent/service/register", R"({"Name":"x","Kind":5})", 400, "Kind"},
+      {"TaggedAddresses not an object", "PUT", "/v1/agent/service/register",
+       R"({"Name":"x","TaggedAddresses":[1]})", 400, "TaggedAddresses"},
+      {"TaggedAddresses entry port", "PUT", "/v1/agent/service/register",
+       R"({"Name":"x","TaggedAddresses":{"lan":{"Address":"10.0.0.1","Port":"80"}}})", 400,
+       "TaggedAddresses.lan.Port"},
+      {"Proxy not an object", "PUT", "/v1/agent/service/register", R"({"Name":"x","Proxy":"p"})", 400, "Proxy"},
+      {"Connect not an object", "PUT", "/v1/agent/service/register", R"({"Name":"x","Connect":true})", 400,
+       "Connect"},
+      {"catalog service Kind", "PUT", "/v1/catalog/register",
+       R"({"Node":"n1","Address":"127.0.0.5","Service":{"Service":"x","Kind":[]}})", 400, "Kind"},
+      {"catalog node TaggedAddresses", "PUT", "/v1/catalog/register",
+       R"({"Node":"n1","Address":"127.0.0.5","TaggedAddresses":{"lan":5}})", 400, "TaggedAddresses"},
       {"bad meta key", "PUT", "/v1/agent/service/register", R"({"Name":"x","Meta":{"a b":"1"}})", 400, "Meta"},
       {"zero passing weight", "PUT", "/v1/agent/service/register", R"({"Name":"x","Weights":{"Passing":0}})", 400,
        "Weights"},
@@ -75,6 +90,18 @@ TEST_CASE("every bad request gets its status and leaves the store as it was", "[
       CHECK(s.store_index() == before);
     }
   }
+}
+
+TEST_CASE("ignored fields of the right type are accepted as Consul clients send them", "[api][errors]") {
+  Stack s;
+  HttpResult r = s.put("/v1/agent/service/register", R"({"Name":"web","Port":80,"EnableTagOverride":true,"Kind":"",
+      "TaggedAddresses":{"lan_ipv4":{"Address":"10.0.0.1","Port":80},"wan":null},"Proxy":{"Upstreams":[]},
+      "Connect":null,"Namespace":"","Locality":{"Region":"r"}})");
+  CHECK(r.status == 200);
+  CHECK(s.get("/v1/agent/service/web").status == 200);
+  CHECK(s.put("/v1/catalog/register",
+              R"({"Node":"n1","Address":"127.0.0.5","TaggedAddresses":{"lan":"127.0.0.5"},"ID":"x"})")
+            .status == 200);
 }
 
 TEST_CASE("a body over 1 MiB gets 413 and changes nothing", "[api][errors]") {
