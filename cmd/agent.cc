@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <iostream>
 #include <memory>
 
@@ -29,6 +30,16 @@ void release_free_memory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
+}
+
+// A DNS and HTTP server holds a socket per client connection: take the whole file
+// descriptor allowance the system grants (the soft limit is often 1024).
+void raise_open_file_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
 }
 
 #ifndef BEACON_VERSION
@@ -279,6 +290,7 @@ int Agent::run() {
   log::Level level;
   if (log::parse_level(config_.log_level, level)) log::set_level(level);
   signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
+  raise_open_file_limit();
   for (auto step : {&Agent::open_store, &Agent::open_datacenters, &Agent::sync_services, &Agent::open_health,
                     &Agent::open_dns, &Agent::open_http}) {
     if (auto r = (this->*step)(); !r) {

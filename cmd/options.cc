@@ -28,7 +28,8 @@ dns::Recursor::Options recursor_options(const config::Config& config) {
 }
 
 dns::TcpServer::Options tcp_options(const config::Config& config) {
-  return {config.dns_config.tcp_idle_timeout, config.dns_config.tcp_max_connections};
+  return {config.dns_config.tcp_idle_timeout, config.dns_config.tcp_max_connections,
+          config.dns_config.tcp_max_connections_per_client};
 }
 
 unsigned udp_workers(const config::Config& config) {

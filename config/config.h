@@ -88,6 +88,7 @@ struct DnsConfig {
   uint32_t recursor_max_inflight = 1000;  // questions waiting upstream; past it, SERVFAIL
   Duration tcp_idle_timeout{10000};
   uint32_t tcp_max_connections = 1024;
+  uint32_t tcp_max_connections_per_client = 128;
   uint32_t udp_workers = 0;        // 0: one per core
   SoaConfig soa;
 };

@@ -197,6 +197,7 @@ Result decode_dns_config(const Fields& f, const toml::node& n, const std::string
                  {"recursor_max_inflight", f.into_int(dns.recursor_max_inflight, 1, 1000000)},
                  {"tcp_idle_timeout", positive(dns.tcp_idle_timeout)},
                  {"tcp_max_connections", f.into_int(dns.tcp_max_connections, 1, kMaxU32)},
+                 {"tcp_max_connections_per_client", f.into_int(dns.tcp_max_connections_per_client, 1, kMaxU32)},
                  {"udp_workers", f.into_int(dns.udp_workers, 0, 256)},
                  {"soa", [&](const toml::node& v, const std::string& key) {
                     return decode_soa(f, v, key, dns.soa);

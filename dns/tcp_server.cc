@@ -62,8 +62,8 @@ bool next_message_buffered(tcp::socket& socket) {
 }
 
 asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const SnapshotHolder<Zone>& zone,
-                              TcpServer::Options options, std::shared_ptr<uint32_t> open,
-                              std::shared_ptr<Counters> counters, Recursor* recursor) {
+                              TcpServer::Options options, std::shared_ptr<TcpConnections> connections,
+                              TcpConnections::Handle conn, std::shared_ptr<Counters> counters, Recursor* recursor) {
   auto deadline = std::make_shared<asio::steady_timer>(socket->get_executor());
   deadline->expires_after(options.idle_timeout);
   asio::co_spawn(socket->get_executor(), watchdog(socket, deadline), asio::detached);
@@ -110,6 +110,7 @@ asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const Snapsho
     store_u16(slot, static_cast<uint16_t>(r.size));
     used += r.size + 2;
     deadline->expires_after(options.idle_timeout);
+    connections->touch(conn);
     // Keep answering while the next query is already here and another reply still fits.
     if (used <= out.size() - kSlot && next_message_buffered(*socket)) continue;
     if (!co_await flush()) break;
@@ -117,11 +118,11 @@ asio::awaitable<void> session(std::shared_ptr<tcp::socket> socket, const Snapsho
   if (!ec) co_await flush();
   socket->close(ec);
   deadline->cancel();
-  --*open;
+  connections->remove(conn);
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const SnapshotHolder<Zone>& zone,
-                                  const TcpServer::Options& options, std::shared_ptr<uint32_t> open,
+                                  const TcpServer::Options& options, std::shared_ptr<TcpConnections> connections,
                                   std::shared_ptr<Counters> counters, std::shared_ptr<bool> stopped,
                                   Recursor* recursor) {
   boost::system::error_code ec;
@@ -134,13 +135,20 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const SnapshotHolder<
       log::warn("dns", "tcp accept failed: ", ec.message());
       continue;
     }
-    if (*open >= options.max_connections) {
-      socket->close(ec);  // over the cap: refuse by closing
+    auto peer = socket->remote_endpoint(ec);
+    if (ec) {
+      socket->close(ec);
       continue;
     }
-    ++*open;
+    TcpConnections::Handle conn = connections->admit(
+        socket, peer.address().to_string(), {options.max_connections, options.max_connections_per_client});
+    if (!conn) {
+      socket->close(ec);  // the client holds its share already
+      continue;
+    }
     socket->set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), session(socket, zone, options, open, counters, recursor), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(socket, zone, options, connections, conn, counters, recursor),
+                   asio::detached);
   }
 }
 
@@ -165,13 +173,13 @@ std::expected<std::unique_ptr<TcpServer>, std::string> TcpServer::bind(asio::io_
 
 TcpServer::TcpServer(asio::io_context& io, tcp::acceptor acceptor, const SnapshotHolder<Zone>& zone)
     : io_(io), acceptor_(std::move(acceptor)), zone_(zone), port_(acceptor_.local_endpoint().port()),
-      open_(std::make_shared<uint32_t>(0)), counters_(std::make_shared<Counters>()),
+      connections_(std::make_shared<TcpConnections>()), counters_(std::make_shared<Counters>()),
       stopped_(std::make_shared<bool>(false)) {}
 
 TcpServer::~TcpServer() { stop(); }
 
 void TcpServer::start() {
-  asio::co_spawn(io_, accept_loop(acceptor_, zone_, options_, open_, counters_, stopped_, recursor_),
+  asio::co_spawn(io_, accept_loop(acceptor_, zone_, options_, connections_, counters_, stopped_, recursor_),
                  asio::detached);
 }
 

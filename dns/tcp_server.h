@@ -2,8 +2,9 @@
 //
 // Each connection reads length-prefixed queries one after another (pipelined queries are
 // answered in order), answers each completely (up to 65535 bytes, never TC), and is
-// closed after `idle_timeout` without a complete query. Past `max_connections` open
-// connections, new ones are closed at once. Runs on the io_context it is given (the control
+// closed after `idle_timeout` without a complete query. Admission is fair
+// (dns/tcp_connections.h): a client holding `max_connections_per_client` gets no more, and
+// past `max_connections` the longest-idle connection is closed to admit a new one. Runs on the io_context it is given (the control
 // thread); all methods must be called from that context's thread.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "dns/recursor.h"
 #include "dns/snapshot.h"
 #include "dns/stats.h"
+#include "dns/tcp_connections.h"
 #include "dns/zone.h"
 
 namespace beacon::dns {
@@ -28,6 +30,7 @@ class TcpServer {
   struct Options {
     std::chrono::milliseconds idle_timeout{10000};
     uint32_t max_connections = 1024;
+    uint32_t max_connections_per_client = 128;
   };
 
   // Binds and listens on address:port (port 0: ephemeral). Returns a message on failure.
@@ -47,7 +50,10 @@ class TcpServer {
   // Stops accepting. Open connections end with their idle timeout or when the io_context
   // stops.
   void stop();
-  uint32_t open_connections() const { return *open_; }
+  uint32_t open_connections() const { return static_cast<uint32_t>(connections_->size()); }
+  // Connections closed to admit others (the cap was reached) and refused at a client's limit.
+  uint64_t evicted_connections() const { return connections_->evicted(); }
+  uint64_t refused_connections() const { return connections_->refused(); }
   const Counters& counters() const { return *counters_; }
 
  private:
@@ -58,7 +64,7 @@ class TcpServer {
   const SnapshotHolder<Zone>& zone_;
   uint16_t port_;
   Options options_;
-  std::shared_ptr<uint32_t> open_;
+  std::shared_ptr<TcpConnections> connections_;
   std::shared_ptr<Counters> counters_;
   std::shared_ptr<bool> stopped_;
   Recursor* recursor_ = nullptr;
