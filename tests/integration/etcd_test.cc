@@ -256,19 +256,12 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 // tables (it goes last, after [store]).
 std::string etcd_config(const std::string& node, const std::string& datacenter, const std::string& toml_endpoints,
                         const std::string& extra = "") {
-  return "node_name   = \"" + node + "\"\n" +
-         "datacenter  = \"" + datacenter + "\"\n" +
-         "data_dir    = \"@DATA_DIR@\"\n"
-         "bind_addr   = \"127.0.0.1\"\n"
-         "client_addr = \"127.0.0.1\"\n"
-         "[ports]\n"
-         "dns  = 0\n"
-         "http = 0\n"
-         "[store]\n"
-         "backend         = \"etcd\"\n"
-         "etcd_endpoints  = " + toml_endpoints + "\n" +
-         "lease_ttl       = \"2s\"\n"
-         "request_timeout = \"1s\"\n" + extra;
+  return agent_toml("[store]\n"
+                    "backend         = \"etcd\"\n"
+                    "etcd_endpoints  = " + toml_endpoints + "\n" +
+                    "lease_ttl       = \"2s\"\n"
+                    "request_timeout = \"1s\"\n" + extra,
+                    {.node_name = node, .top = "datacenter  = \"" + datacenter + "\"\n"});
 }
 
 std::string service_toml(const std::string& id, const std::string& name, const std::string& address, int port) {

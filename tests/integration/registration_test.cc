@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -16,16 +17,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kBase = R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-enable_local_script_checks = true
-[ports]
-dns  = 0
-http = 0
-)";
+// The agent of these cases: script checks on unless `scripts` is false.
+std::string base_toml(std::string_view tables = "", bool scripts = true) {
+  return agent_toml(tables, {.top = std::string("enable_local_script_checks = ") + (scripts ? "true" : "false")});
+}
 
 // Polls `probe` every 50 ms until it returns true or `limit` passes.
 bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds limit = 8000ms) {
@@ -46,7 +41,7 @@ struct Agent {
   AgentProcess process;
   uint16_t dns = 0, http = 0;
   explicit Agent(const std::string& extra = "") {
-    REQUIRE_STARTED(process, std::string(kBase) + extra);
+    REQUIRE_STARTED(process, base_toml(extra));
     dns = process.port();
     http = process.http_port();
     REQUIRE(http != 0);
@@ -148,9 +143,7 @@ TEST_CASE("api: script checks map exit codes and time out", "[integration][api][
 
 TEST_CASE("api: script checks are refused unless enabled", "[integration][api][health]") {
   AgentProcess p;
-  std::string cfg = kBase;
-  cfg.replace(cfg.find("enable_local_script_checks = true"), 33, "enable_local_script_checks = false");
-  REQUIRE_STARTED(p, cfg);
+  REQUIRE_STARTED(p, base_toml("", false));
   uint16_t http = p.http_port();
   HttpReply r = curl("PUT", http, "/v1/agent/service/register",
                      R"({"Name":"x","Check":{"Args":["true"],"Interval":"1s"}})");
@@ -344,7 +337,7 @@ TEST_CASE("api: protect_threshold fails open when most instances fail", "[integr
 
 TEST_CASE("api: registrations and TTL statuses survive a restart", "[integration][api][restart]") {
   TempDir dir;
-  std::string cfg = kBase;
+  const std::string cfg = base_toml();
   {
     AgentProcess p(dir.path());
     REQUIRE_STARTED(p, cfg);
