@@ -12,8 +12,9 @@ namespace beacon::health {
 namespace asio = boost::asio;
 using catalog::Health;
 
-Engine::Impl::Impl(asio::io_context& io_, Options options_, StatusFn on_status_, ReapFn on_reap_)
+Engine::Impl::Impl(asio::io_context& io_, Clock& clock_, Options options_, StatusFn on_status_, ReapFn on_reap_)
     : io(io_),
+      clock(clock_),
       options(std::move(options_)),
       on_status(std::move(on_status_)),
       on_reap(std::move(on_reap_)),
@@ -21,8 +22,8 @@ Engine::Impl::Impl(asio::io_context& io_, Options options_, StatusFn on_status_,
 
 void Engine::Impl::stop(CheckRun& run) {
   run.stopped = true;
-  run.timer.cancel();
-  run.reap_timer.cancel();
+  run.timer->cancel();
+  run.reap_timer->cancel();
   if (run.cancel) run.cancel->cancel();
 }
 
@@ -53,8 +54,8 @@ void Engine::Impl::notify(const std::shared_ptr<CheckRun>& run) {
   on_status(id, run->status, output);
 }
 
-Engine::Engine(asio::io_context& io, Options options, StatusFn on_status, ReapFn on_reap)
-    : impl_(std::make_unique<Impl>(io, std::move(options), std::move(on_status), std::move(on_reap))) {}
+Engine::Engine(asio::io_context& io, Options options, StatusFn on_status, ReapFn on_reap, Clock& clock)
+    : impl_(std::make_unique<Impl>(io, clock, std::move(options), std::move(on_status), std::move(on_reap))) {}
 
 Engine::~Engine() {
   for (auto& [id, run] : impl_->checks) impl_->stop(*run);
@@ -88,7 +89,7 @@ std::expected<void, Error> Engine::add(const catalog::Check& check, const config
     impl_->stop(*it->second);  // its TTL record stays: the new one restores from it
     impl_->checks.erase(it);
   }
-  auto run = std::make_shared<CheckRun>(impl_->io);
+  auto run = std::make_shared<CheckRun>(impl_->clock, impl_->io);
   run->check = check;
   run->def = def;
   run->status = check.status;

@@ -8,8 +8,9 @@
 // through the thresholds (success_before_passing, failures_before_warning,
 // failures_before_critical); the engine calls StatusFn only when a check's status actually
 // changes, so the store sees status changes, never repeats. Nothing here blocks: DNS lookups
-// of check targets are asynchronous and every probe has a timeout. Not thread-safe: call
-// from the io_context's thread.
+// of check targets are asynchronous and every probe has a timeout. Intervals, TTLs and the
+// reaper run on the Clock the engine is given (health/clock.h: the real one by default, a
+// ManualClock in tests). Not thread-safe: call from the io_context's thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +23,7 @@
 
 #include "catalog/model.h"
 #include "config/config.h"
+#include "health/clock.h"
 
 namespace beacon::health {
 
@@ -51,7 +53,9 @@ class Engine {
   // Consul there is no 1-minute minimum: the timer fires at the configured duration.
   using ReapFn = std::function<void(const std::string& service_id)>;
 
-  Engine(boost::asio::io_context& io, Options options, StatusFn on_status, ReapFn on_reap);
+  // `clock` must outlive the engine.
+  Engine(boost::asio::io_context& io, Options options, StatusFn on_status, ReapFn on_reap,
+         Clock& clock = Clock::system());
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -9,11 +9,11 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
 #include <random>
 
+#include "health/clock.h"
 #include "health/engine.h"
 #include "health/probe.h"
 #include "health/thresholds.h"
@@ -26,7 +26,7 @@ inline constexpr Duration kDefaultTimeout{10000};
 inline constexpr Duration kDefaultScriptTimeout{30000};
 
 struct CheckRun {
-  explicit CheckRun(boost::asio::io_context& io) : timer(io), reap_timer(io) {}
+  CheckRun(Clock& clock, boost::asio::io_context& io) : timer(clock.timer(io)), reap_timer(clock.timer(io)) {}
 
   catalog::Check check;  // id and service_id; status/output as they were at add()
   config::CheckConfig def;
@@ -34,9 +34,9 @@ struct CheckRun {
   std::string output;
   catalog::Health notified = catalog::Health::critical;  // what StatusFn (or the store) last saw
   Thresholds thresholds;
-  boost::asio::steady_timer timer;       // next run, or the TTL's expiry
-  boost::asio::steady_timer reap_timer;  // deregister_critical_service_after
-  uint64_t timer_generation = 0;         // a fired timer whose generation is old is stale
+  std::unique_ptr<Timer> timer;       // next run, or the TTL's expiry
+  std::unique_ptr<Timer> reap_timer;  // deregister_critical_service_after
+  uint64_t timer_generation = 0;      // a fired timer whose generation is old is stale
   uint64_t reap_generation = 0;
   bool reap_armed = false;
   bool stopped = false;
@@ -44,9 +44,10 @@ struct CheckRun {
 };
 
 struct Engine::Impl {
-  Impl(boost::asio::io_context& io, Options options, StatusFn on_status, ReapFn on_reap);
+  Impl(boost::asio::io_context& io, Clock& clock, Options options, StatusFn on_status, ReapFn on_reap);
 
   boost::asio::io_context& io;
+  Clock& clock;  // all of the engine's time: intervals, TTLs, the reaper
   Options options;
   StatusFn on_status;
   ReapFn on_reap;

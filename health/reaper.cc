@@ -15,11 +15,11 @@ void Engine::Impl::update_reaper(const std::shared_ptr<CheckRun>& run) {
   run->reap_armed = want;
   uint64_t generation = ++run->reap_generation;
   if (!want) {
-    run->reap_timer.cancel();
+    run->reap_timer->cancel();
     return;
   }
-  run->reap_timer.expires_after(after);
-  run->reap_timer.async_wait([this, run, generation](const boost::system::error_code& ec) {
+  run->reap_timer->expires_after(after);
+  run->reap_timer->wait([this, run, generation](const boost::system::error_code& ec) {
     if (ec || run->stopped || generation != run->reap_generation || run->status != catalog::Health::critical) return;
     std::string service_id = run->check.service_id;
     log::info("health", "check ", run->check.id, " critical for ", go_duration(run->def.deregister_critical_service_after),

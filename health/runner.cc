@@ -30,9 +30,9 @@ asio::awaitable<void> Engine::Impl::run_periodic(std::shared_ptr<CheckRun> run) 
   const Duration interval = std::max(run->def.interval, kMinInterval);
   Duration delay{std::uniform_int_distribution<int64_t>(0, interval.count() - 1)(rng)};
   while (true) {
-    run->timer.expires_after(delay);
+    run->timer->expires_after(delay);
     boost::system::error_code ec;
-    co_await run->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await run->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (run->stopped) co_return;  // `this` may be gone: touch nothing but `run`
 
     ProbeResult result;

@@ -3,19 +3,12 @@
 // kept in Options::ttl_state_file (health/ttl_state.h) so that a restart neither forgets a
 // passing check nor extends its TTL: add() restores a record whose deadline has not passed
 // and arms the timer for the time left.
-#include <chrono>
-
 #include "health/engine_impl.h"
 #include "log/log.h"
 
 namespace beacon::health {
 
 namespace {
-
-int64_t now_unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Consul: "TTL expired (last output before timeout follows): <output>".
 std::string expired_output(const std::string& last) {
@@ -35,7 +28,7 @@ void Engine::Impl::start_ttl(const std::shared_ptr<CheckRun>& run) {
     arm_ttl(run, run->def.ttl);
     return;
   }
-  int64_t left = it->second.deadline_ms - now_unix_ms();
+  int64_t left = it->second.deadline_ms - clock.unix_ms();
   if (left > 0) {
     run->status = it->second.status;
     run->output = it->second.output;
@@ -52,18 +45,18 @@ void Engine::Impl::start_ttl(const std::shared_ptr<CheckRun>& run) {
 void Engine::Impl::update_ttl(const std::shared_ptr<CheckRun>& run, catalog::Health status, std::string output) {
   arm_ttl(run, run->def.ttl);
   // Saved before set_status: StatusFn may remove the check, and then its record must stay gone.
-  persist_ttl(run->check.id, TtlRecord{status, output, now_unix_ms() + run->def.ttl.count()});
+  persist_ttl(run->check.id, TtlRecord{status, output, clock.unix_ms() + run->def.ttl.count()});
   set_status(run, status, std::move(output));
 }
 
 void Engine::Impl::arm_ttl(const std::shared_ptr<CheckRun>& run, Duration after) {
   uint64_t generation = ++run->timer_generation;
-  run->timer.expires_after(after);
-  run->timer.async_wait([this, run, generation](const boost::system::error_code& ec) {
+  run->timer->expires_after(after);
+  run->timer->wait([this, run, generation](const boost::system::error_code& ec) {
     if (ec || run->stopped || generation != run->timer_generation) return;
     log::warn("health", "check ", run->check.id, ": TTL expired");
     std::string output = expired_output(run->output);
-    persist_ttl(run->check.id, TtlRecord{catalog::Health::critical, output, now_unix_ms()});
+    persist_ttl(run->check.id, TtlRecord{catalog::Health::critical, output, clock.unix_ms()});
     set_status(run, catalog::Health::critical, std::move(output));
   });
 }

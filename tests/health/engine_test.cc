@@ -1,5 +1,6 @@
 // The engine with periodic checks: status reported only on changes, thresholds, removal,
-// refusals, and the critical-service reaper.
+// refusals, and the critical-service reaper. Time is a ManualClock: the tests move it, and
+// wait in real time only for probes (real HTTP on loopback) to finish.
 #include "health/engine.h"
 
 #include <catch2/catch.hpp>
@@ -14,9 +15,10 @@ using namespace test;
 
 TEST_CASE("engine calls StatusFn only when the status changes", "[engine]") {
   asio::io_context io;
+  ManualClock clock;
   HttpServer server(io);
   Recorder rec;
-  Engine engine(io, {}, rec.status_fn(), rec.reap_fn());
+  Engine engine(io, {}, rec.status_fn(), rec.reap_fn(), clock);
   auto def = periodic(Kind::http);
   def.http = server.url();
   REQUIRE(engine.add(make_check("web-http"), def));
@@ -24,8 +26,16 @@ TEST_CASE("engine calls StatusFn only when the status changes", "[engine]") {
   CHECK(engine.size() == 1);
   CHECK(engine.check_ids() == std::vector<std::string>{"web-http"});
 
-  // The first run is within 1s, then one every second: three runs in about 2.2s at most.
-  REQUIRE(run_until(io, [&] { return server.state().requests >= 3; }, 4000ms));
+  // The first run comes at a random moment within the interval, then one an interval after
+  // each run finished.
+  const auto added = clock.now();
+  REQUIRE(first_run(io, clock, 1, [&] { return server.state().requests > 0; }));
+  CHECK(clock.now() - added < 1000ms);
+  for (int run = 1; run <= 3; ++run) {
+    if (run > 1) REQUIRE(next_run(io, clock, 1));
+    CHECK(server.state().requests == run);
+    CHECK(clock.next_expiry() == clock.now() + 1000ms);
+  }
   REQUIRE(rec.calls.size() == 1);
   CHECK(rec.calls[0].check_id == "web-http");
   CHECK(rec.calls[0].status == Health::passing);
@@ -33,33 +43,37 @@ TEST_CASE("engine calls StatusFn only when the status changes", "[engine]") {
   CHECK(engine.state("web-http")->status == Health::passing);
 
   server.state().status = 503;
-  REQUIRE(run_until(io, [&] { return rec.calls.size() == 2; }, 3000ms));
+  REQUIRE(next_run(io, clock, 1));
+  REQUIRE(rec.calls.size() == 2);
   CHECK(rec.calls[1].status == Health::critical);
 }
 
 TEST_CASE("engine applies thresholds before reporting", "[engine]") {
   asio::io_context io;
+  ManualClock clock;
   HttpServer server(io);
   server.state().status = 500;
   Recorder rec;
-  Engine engine(io, {}, rec.status_fn(), rec.reap_fn());
+  Engine engine(io, {}, rec.status_fn(), rec.reap_fn(), clock);
   auto def = periodic(Kind::http);
   def.http = server.url();
   def.failures_before_critical = 2;
   REQUIRE(engine.add(make_check("damped", Health::passing), def));
-  REQUIRE(run_until(io, [&] { return server.state().requests >= 1; }, 2000ms));
-  run_for(io, 100ms);
+  REQUIRE(first_run(io, clock, 1, [&] { return server.state().requests > 0; }));
+  CHECK(server.state().requests == 1);
   CHECK(rec.calls.empty());  // one failure is held back
-  REQUIRE(run_until(io, [&] { return !rec.calls.empty(); }, 2500ms));
+  REQUIRE(next_run(io, clock, 1));
   CHECK(server.state().requests == 2);
+  REQUIRE(rec.calls.size() == 1);
   CHECK(rec.calls[0].status == Health::critical);
 }
 
 TEST_CASE("removing a check stops it and its callbacks", "[engine]") {
   asio::io_context io;
+  ManualClock clock;
   HttpServer server(io);
   Recorder rec;
-  Engine engine(io, {}, rec.status_fn(), rec.reap_fn());
+  Engine engine(io, {}, rec.status_fn(), rec.reap_fn(), clock);
   auto def = periodic(Kind::http);
   def.http = server.url();
   REQUIRE(engine.add(make_check("gone"), def));
@@ -67,7 +81,9 @@ TEST_CASE("removing a check stops it and its callbacks", "[engine]") {
   engine.remove("never-there");
   CHECK_FALSE(engine.has("gone"));
   CHECK_FALSE(engine.state("gone"));
-  run_for(io, 1500ms);
+  io.poll();
+  CHECK(clock.waiting() == 0);  // nothing will ever run it
+  clock.advance(5000ms);
   CHECK(server.state().requests == 0);
   CHECK(rec.calls.empty());
 
@@ -75,26 +91,29 @@ TEST_CASE("removing a check stops it and its callbacks", "[engine]") {
     REQUIRE(engine.add(make_check("twice"), def));
     REQUIRE(engine.add(make_check("twice"), def));
     CHECK(engine.size() == 1);
-    REQUIRE(run_until(io, [&] { return rec.count("twice") == 1; }, 3000ms));
-    run_for(io, 100ms);
-    CHECK(server.state().requests == 1);  // the next run is a whole interval away
+    REQUIRE(first_run(io, clock, 1, [&] { return server.state().requests > 0; }));
+    CHECK(server.state().requests == 1);
     CHECK(rec.count("twice") == 1);
+    CHECK(clock.next_expiry() == clock.now() + 1000ms);  // the next run is a whole interval away
   }
   SECTION("destroying the engine with checks running is safe") {
-    auto other = std::make_unique<Engine>(io, Engine::Options{}, rec.status_fn(), rec.reap_fn());
+    auto other = std::make_unique<Engine>(io, Engine::Options{}, rec.status_fn(), rec.reap_fn(), clock);
     REQUIRE(other->add(make_check("orphan"), def));
-    run_for(io, 50ms);  // its first run may come in these 50ms: only later calls matter
-    size_t before = rec.calls.size();
+    REQUIRE(settle(io, clock, 1));
     other.reset();
-    run_for(io, 1500ms);
-    CHECK(rec.calls.size() == before);
+    CHECK(clock.waiting() == 0);
+    clock.advance(5000ms);
+    io.poll();
+    CHECK(server.state().requests == 0);
+    CHECK(rec.calls.empty());
   }
 }
 
 TEST_CASE("engine refuses what it cannot run", "[engine]") {
   asio::io_context io;
+  ManualClock clock;
   Recorder rec;
-  Engine engine(io, {}, rec.status_fn(), rec.reap_fn());
+  Engine engine(io, {}, rec.status_fn(), rec.reap_fn(), clock);
   auto grpc = periodic(Kind::grpc);
   grpc.grpc = "127.0.0.1:1";
   auto r = engine.add(make_check("g"), grpc);
@@ -129,8 +148,9 @@ TEST_CASE("engine refuses what it cannot run", "[engine]") {
 
 TEST_CASE("a check critical for deregister_critical_service_after reaps its service", "[engine][reaper]") {
   asio::io_context io;
+  ManualClock clock;
   Recorder rec;
-  Engine engine(io, {}, rec.status_fn(), rec.reap_fn());
+  Engine engine(io, {}, rec.status_fn(), rec.reap_fn(), clock);
   config::CheckConfig def;
   def.kind = Kind::ttl;
   def.ttl = config::Duration{60000};
@@ -141,10 +161,13 @@ TEST_CASE("a check critical for deregister_critical_service_after reaps its serv
   REQUIRE(engine.update_ttl("doomed", Health::critical, "down"));
   REQUIRE(engine.update_ttl("flapping", Health::critical, "down"));
   REQUIRE(engine.update_ttl("node-level", Health::critical, "down"));
-  run_for(io, 500ms);
+  clock.advance(500ms);
   REQUIRE(engine.update_ttl("flapping", Health::passing, "back"));  // disarms its reaper
-  REQUIRE(run_until(io, [&] { return !rec.reaped.empty(); }, 2000ms));
-  run_for(io, 800ms);
+  clock.advance(499ms);
+  CHECK(rec.reaped.empty());  // critical for 999 ms
+  clock.advance(1ms);
+  CHECK(rec.reaped == std::vector<std::string>{"web"});
+  clock.advance(10000ms);
   CHECK(rec.reaped == std::vector<std::string>{"web"});
   CHECK_FALSE(engine.has("doomed"));
   CHECK(engine.has("flapping"));

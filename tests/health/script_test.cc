@@ -1,5 +1,6 @@
 // Script checks: exit codes, captured output, and timeouts and removal killing the whole
-// process group.
+// process group. The engine's clock is a ManualClock (advancing it starts the first runs at
+// once); the scripts and their timeouts run on real time.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -45,8 +46,9 @@ bool process_gone(pid_t pid) {
 
 TEST_CASE("script exit codes map to passing, warning and critical", "[engine][script]") {
   asio::io_context io;
+  ManualClock clock;
   Recorder rec;
-  Engine engine(io, script_options(), rec.status_fn(), rec.reap_fn());
+  Engine engine(io, script_options(), rec.status_fn(), rec.reap_fn(), clock);
   REQUIRE(engine.add(make_check("exit0"), script("echo fine")));
   REQUIRE(engine.add(make_check("exit1"), script("echo hmm >&2; exit 1")));
   REQUIRE(engine.add(make_check("exit2", Health::passing), script("echo bad; exit 2")));
@@ -55,6 +57,8 @@ TEST_CASE("script exit codes map to passing, warning and critical", "[engine][sc
     def.args = {"/nonexistent/program"};
     return def;
   }()));
+  io.poll();  // the checks arm their first runs, within the interval
+  clock.advance(1000ms);
   REQUIRE(run_until(io, [&] { return rec.calls.size() == 4; }, 3000ms));
   CHECK(engine.state("exit0")->status == Health::passing);
   CHECK(engine.state("exit0")->output == "fine\n");
@@ -68,21 +72,27 @@ TEST_CASE("script exit codes map to passing, warning and critical", "[engine][sc
 
 TEST_CASE("script output keeps the last output_max bytes", "[engine][script]") {
   asio::io_context io;
+  ManualClock clock;
   Recorder rec;
-  Engine engine(io, script_options(8), rec.status_fn(), rec.reap_fn());
+  Engine engine(io, script_options(8), rec.status_fn(), rec.reap_fn(), clock);
   REQUIRE(engine.add(make_check("long"), script("printf 'aaaaaaaaaaaaaaaaaaaa0123456789'")));
+  io.poll();  // the checks arm their first runs, within the interval
+  clock.advance(1000ms);
   REQUIRE(run_until(io, [&] { return rec.calls.size() == 1; }, 3000ms));
   CHECK(engine.state("long")->output == "Captured 8 of 30 bytes\n...\n23456789");
 }
 
 TEST_CASE("a script timeout kills its whole process group", "[engine][script]") {
   asio::io_context io;
+  ManualClock clock;
   TempDir dir;
   std::string pidfile = dir.file("child.pid");
   Recorder rec;
-  Engine engine(io, script_options(), rec.status_fn(), rec.reap_fn());
+  Engine engine(io, script_options(), rec.status_fn(), rec.reap_fn(), clock);
   REQUIRE(engine.add(make_check("slow", Health::passing),
                      script("sleep 30 & echo $! > " + pidfile + "; wait", config::Duration{500})));
+  io.poll();  // the checks arm their first runs, within the interval
+  clock.advance(1000ms);
   REQUIRE(run_until(io, [&] { return rec.calls.size() == 1; }, 3000ms));
   CHECK(rec.calls[0].status == Health::critical);
   CHECK(rec.calls[0].output == "Timed out (500ms) running check");
@@ -93,11 +103,14 @@ TEST_CASE("a script timeout kills its whole process group", "[engine][script]") 
 
 TEST_CASE("removing a check kills its running script", "[engine][script]") {
   asio::io_context io;
+  ManualClock clock;
   TempDir dir;
   std::string pidfile = dir.file("child.pid");
   Recorder rec;
-  Engine engine(io, script_options(), rec.status_fn(), rec.reap_fn());
+  Engine engine(io, script_options(), rec.status_fn(), rec.reap_fn(), clock);
   REQUIRE(engine.add(make_check("long-running", Health::passing), script("sleep 30 & echo $! > " + pidfile + "; wait")));
+  io.poll();  // the checks arm their first runs, within the interval
+  clock.advance(1000ms);
   REQUIRE(run_until(io, [&] { return read_pid(pidfile) > 0; }, 3000ms));
   pid_t child = read_pid(pidfile);
   engine.remove("long-running");

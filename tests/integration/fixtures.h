@@ -1,10 +1,12 @@
-// Shared pieces of the integration tests: the DNS clients every lookup runs through, and
-// Catch2 shorthands that print the agent's log or the tool's output when a check fails.
+// Shared pieces of the integration tests: the agent config every case starts from, the DNS
+// clients every lookup runs through, and Catch2 shorthands that print the agent's log or the
+// tool's output when a check fails.
 #pragma once
 
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/agent_process.h"
@@ -12,6 +14,30 @@
 #include "tests/support/dns_case.h"
 
 namespace beacon::test {
+
+// The top of agent_toml(): each field defaults to what nearly every case uses.
+struct AgentToml {
+  std::string node_name = "demo";
+  std::string bind_addr = "127.0.0.1";  // empty: not set
+  bool data_dir = true;  // data_dir = "@DATA_DIR@" (AgentProcess fills it in); false for --dev
+  int dns = 0;           // [ports]: 0 lets the kernel choose (AgentProcess reads it from the log)
+  int http = 0;          // -1: no HTTP API
+  std::string top{};     // more top-level keys, one per line ("datacenter = \"dc1\"")
+};
+
+// An agent's whole config: node_name, data_dir, bind_addr, client_addr 127.0.0.1, the `top`
+// keys, [ports], then `tables` ([dns_config], [[services]], ...) as given.
+inline std::string agent_toml(std::string_view tables = "", const AgentToml& a = {}) {
+  std::string toml = "node_name   = \"" + a.node_name + "\"\n";
+  if (a.data_dir) toml += "data_dir    = \"@DATA_DIR@\"\n";
+  if (!a.bind_addr.empty()) toml += "bind_addr   = \"" + a.bind_addr + "\"\n";
+  toml += "client_addr = \"127.0.0.1\"\n";
+  toml += a.top;
+  if (!a.top.empty() && a.top.back() != '\n') toml += '\n';
+  toml += "\n[ports]\ndns  = " + std::to_string(a.dns) + "\nhttp = " + std::to_string(a.http) + "\n\n";
+  toml += tables;
+  return toml;
+}
 
 // One way of asking: a tool over a transport.
 struct Client {

@@ -11,16 +11,7 @@ namespace {
 
 // `only_passing` is substituted into [dns_config].
 std::string health_config(bool only_passing) {
-  return std::string(R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
+  return agent_toml(std::string(R"(
 [dns_config]
 only_passing = )") + (only_passing ? "true" : "false") + R"(
 
@@ -97,7 +88,7 @@ name    = "plain"
 address = "127.0.0.51"
 port    = 80
 weights = { passing = 3, warning = 1 }
-)";
+)");
 }
 
 const char* const kSoa = "consul. 0 SOA ns.consul. hostmaster.consul. * 3600 600 86400 0";

@@ -7,9 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "tests/integration/fixtures.h"
 #include "tests/support/raw_dns.h"
@@ -17,16 +19,12 @@
 namespace beacon::test {
 namespace {
 
-constexpr const char* kHeader = R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-)";
+// The 1-based number of the first line of `toml` that holds `needle` (0: none).
+size_t line_of(std::string_view toml, std::string_view needle) {
+  size_t at = toml.find(needle);
+  if (at == std::string_view::npos) return 0;
+  return 1 + static_cast<size_t>(std::count(toml.begin(), toml.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+}
 
 // Version 1: web (one instance, TTL 10s) and api.
 constexpr const char* kServicesV1 = R"(
@@ -111,14 +109,14 @@ bool port_free(uint16_t port) {
 TEST_CASE("lifecycle: SIGHUP applies added removed and changed services and DNS settings",
           "[integration][lifecycle]") {
   AgentProcess agent;
-  REQUIRE_STARTED(agent, std::string(kHeader) + kServicesV1);
+  REQUIRE_STARTED(agent, agent_toml(kServicesV1));
   const Client& udp = all_clients()[0];
   CHECK_CASE(udp, agent.port(), (DnsCase{.qname = "web.service.consul.", .answer = {"web.service.consul. 10 A 127.0.0.11"}}));
   CHECK_CASE(udp, agent.port(), (DnsCase{.qname = "api.service.consul.", .answer = {"api.service.consul. 0 A 127.0.0.12"}}));
   CHECK_CASE(udp, agent.port(), (DnsCase{.qname = "cache.service.consul.", .rcode = "NXDOMAIN", .authority = {kSoaV1}}));
   uint32_t serial_before = soa_serial(agent.port());
 
-  agent.write_config(std::string(kHeader) + kServicesV2);
+  agent.write_config(agent_toml(kServicesV2));
   REQUIRE(agent.reload() == ReloadResult::reloaded);
 
   CHECK_CASE(udp, agent.port(),
@@ -146,14 +144,14 @@ TEST_CASE("lifecycle: SIGHUP applies added removed and changed services and DNS 
 TEST_CASE("lifecycle: SIGHUP with a broken config keeps serving the old one and logs the error",
           "[integration][lifecycle]") {
   AgentProcess agent;
-  REQUIRE_STARTED(agent, std::string(kHeader) + kServicesV1);
+  REQUIRE_STARTED(agent, agent_toml(kServicesV1));
   const Client& udp = all_clients()[0];
   const DnsCase web_v1{.qname = "web.service.consul.", .answer = {"web.service.consul. 10 A 127.0.0.11"}};
   const DnsCase api_v1{.qname = "api.service.consul.", .answer = {"api.service.consul. 0 A 127.0.0.12"}};
 
-  // A table defined twice (a TOML error), then a value of the wrong type on line 10.
-  for (const std::string& broken :
-       {std::string(kHeader) + kServicesV2 + "\n[dns_config]\n", std::string(kHeader) + "[dns_config]\nudp_answer_limit = \"many\"\n"}) {
+  // A table defined twice (a TOML error), then a value of the wrong type.
+  const std::string wrong_type = agent_toml("[dns_config]\nudp_answer_limit = \"many\"\n");
+  for (const std::string& broken : {agent_toml(std::string(kServicesV2) + "\n[dns_config]\n"), wrong_type}) {
     agent.write_config(broken);
     REQUIRE(agent.reload() == ReloadResult::failed);
     std::string log = agent.log();
@@ -164,10 +162,11 @@ TEST_CASE("lifecycle: SIGHUP with a broken config keeps serving the old one and 
     CHECK_CASE(udp, agent.port(), web_v1);
     CHECK_CASE(udp, agent.port(), api_v1);
   }
-  CHECK(agent.log().find("beacon.toml:11:") != std::string::npos);  // the udp_answer_limit line
+  const std::string where = "beacon.toml:" + std::to_string(line_of(wrong_type, "udp_answer_limit")) + ":";
+  CHECK(agent.log().find(where) != std::string::npos);
 
   // Fixed again: the next SIGHUP applies it.
-  agent.write_config(std::string(kHeader) + kServicesV2);
+  agent.write_config(agent_toml(kServicesV2));
   REQUIRE(agent.reload() == ReloadResult::reloaded);
   CHECK_CASE(udp, agent.port(), (DnsCase{.qname = "cache.service.consul.", .answer = {"cache.service.consul. 0 A 127.0.0.14"}}));
 }
@@ -211,8 +210,9 @@ TEST_CASE("lifecycle: a broken config makes the agent exit 1 with file:line", "[
 
 TEST_CASE("lifecycle: beacon validate exits 0 for a good config and 1 for a bad one", "[integration][lifecycle]") {
   AgentProcess files;  // only for its temp dir
-  std::filesystem::path good = files.write_config(std::string(kHeader) + kServicesV2, "good.toml");
-  std::filesystem::path bad = files.write_config(std::string(kHeader) + "[dns_config]\nonly_passing = 3\n", "bad.toml");
+  std::filesystem::path good = files.write_config(agent_toml(kServicesV2), "good.toml");
+  const std::string bad_toml = agent_toml("[dns_config]\nonly_passing = 3\n");
+  std::filesystem::path bad = files.write_config(bad_toml, "bad.toml");
 
   CommandResult ok = run_beacon({"validate", good.string()});
   INFO(ok.out << ok.err);
@@ -222,7 +222,8 @@ TEST_CASE("lifecycle: beacon validate exits 0 for a good config and 1 for a bad 
   CommandResult fail = run_beacon({"validate", bad.string()});
   INFO(fail.out << fail.err);
   CHECK(fail.exit_code == 1);
-  CHECK(fail.err.find(bad.string() + ":11:") != std::string::npos);  // the only_passing line
+  const std::string where = bad.string() + ":" + std::to_string(line_of(bad_toml, "only_passing")) + ":";
+  CHECK(fail.err.find(where) != std::string::npos);
   CHECK(fail.err.find("only_passing") != std::string::npos);
 
   // Files merge in order, so a good file does not hide a bad one.
@@ -254,7 +255,7 @@ TEST_CASE("lifecycle: beacon version and agent --help exit 0", "[integration][li
 TEST_CASE("lifecycle: SIGTERM and SIGINT stop the agent with exit code 0", "[integration][lifecycle]") {
   for (int signo : {SIGTERM, SIGINT}) {
     AgentProcess agent;
-    REQUIRE_STARTED(agent, std::string(kHeader) + kServicesV1);
+    REQUIRE_STARTED(agent, agent_toml(kServicesV1));
     uint16_t port = agent.port();
     REQUIRE(send_raw(port, build_query({.qname = "web.service.consul"}), false).has_value());
     REQUIRE(::kill(agent.pid(), signo) == 0);
@@ -271,19 +272,12 @@ TEST_CASE("lifecycle: SIGTERM and SIGINT stop the agent with exit code 0", "[int
 }
 
 TEST_CASE("lifecycle: --dev keeps the catalog in memory and needs no data_dir", "[integration][lifecycle]") {
-  constexpr const char* kDevConfig = R"(
-node_name   = "demo"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
+  const std::string kDevConfig = agent_toml(R"(
 [[services]]
 name    = "web"
 address = "127.0.0.11"
 port    = 80
-)";
+)", {.bind_addr = "", .data_dir = false});
   AgentProcess agent;
   // Without --dev the agent refuses to run without a data_dir.
   CommandResult refused = run_beacon({"agent", "--config", agent.write_config(kDevConfig).string()});

@@ -9,18 +9,7 @@
 namespace beacon::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-node_name   = "demo"
-datacenter  = "dc1"
-alt_domain  = "beacon.test"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
+const std::string kConfig = agent_toml(R"(
 [node_meta]
 rack = "r1"
 env  = "example"
@@ -41,7 +30,8 @@ port    = 8080
 name    = "ipv6"
 address = "2001:db8::10"
 port    = 7000
-)";
+)",
+                                       {.top = "datacenter  = \"dc1\"\nalt_domain  = \"beacon.test\"\n"});
 
 const char* const kSoa = "consul. 7 SOA ns.consul. hostmaster.consul. * 1800 300 43200 7";
 const char* const kAltSoa = "beacon.test. 7 SOA ns.beacon.test. hostmaster.beacon.test. * 1800 300 43200 7";

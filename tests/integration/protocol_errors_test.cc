@@ -13,21 +13,12 @@
 namespace beacon::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
+const std::string kConfig = agent_toml(R"(
 [[services]]
 name    = "web"
 address = "127.0.0.11"
 port    = 80
-)";
+)");
 
 Bytes header_only(uint16_t id, uint16_t flags) {
   Bytes msg(12, 0);

@@ -1,8 +1,19 @@
 // Registration through the HTTP API with curl, and DNS following health: the real binary,
 // real checks against small targets on loopback, and dig.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -16,16 +27,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kBase = R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-enable_local_script_checks = true
-[ports]
-dns  = 0
-http = 0
-)";
+// The agent of these cases: script checks on unless `scripts` is false.
+std::string base_toml(std::string_view tables = "", bool scripts = true) {
+  return agent_toml(tables, {.top = std::string("enable_local_script_checks = ") + (scripts ? "true" : "false")});
+}
 
 // Polls `probe` every 50 ms until it returns true or `limit` passes.
 bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds limit = 8000ms) {
@@ -37,6 +42,117 @@ bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds li
   return probe();
 }
 
+// The unsent and the unread bytes of the TCP connection from 127.0.0.1:`local` to
+// 127.0.0.1:`remote`, as /proc/net/tcp shows them (the agent runs in our network namespace).
+struct TcpQueues {
+  unsigned long unacked = 0;  // sent, not yet acknowledged by the peer's kernel
+  unsigned long unread = 0;   // received, not yet read by the owning process
+};
+std::optional<TcpQueues> tcp_queues(uint16_t local, uint16_t remote) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // the column names
+  auto port_of = [](const std::string& address) {
+    size_t colon = address.find(':');
+    return colon == std::string::npos ? 0ul : std::stoul(address.substr(colon + 1), nullptr, 16);
+  };
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, from, to, state, queues;
+    fields >> slot >> from >> to >> state >> queues;
+    if (state != "01" || port_of(from) != local || port_of(to) != remote) continue;  // 01: ESTABLISHED
+    size_t colon = queues.find(':');
+    if (colon == std::string::npos) continue;
+    return TcpQueues{std::stoul(queues.substr(0, colon), nullptr, 16),
+                     std::stoul(queues.substr(colon + 1), nullptr, 16)};
+  }
+  return std::nullopt;
+}
+
+// A GET the test sends on a connection of its own (curl would hide when the request is
+// out), so that it can see when the agent has taken the request in: our bytes are
+// acknowledged and the agent's end of the connection holds none unread. The agent reads,
+// parses and parks a blocking query in one go on its control thread, before it reads any
+// request sent after that moment.
+class SentGet {
+ public:
+  SentGet(uint16_t port, const std::string& path) : port_(port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    local_port_ = ntohs(addr.sin_port);
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  }
+  ~SentGet() { ::close(fd_); }
+  SentGet(const SentGet&) = delete;
+  SentGet& operator=(const SentGet&) = delete;
+
+  // Polls until the agent has read the whole request (at most `limit`).
+  bool wait_taken_in(std::chrono::milliseconds limit = 5000ms) const {
+    return eventually([&] {
+      auto ours = tcp_queues(local_port_, port_), agents = tcp_queues(port_, local_port_);
+      return ours && agents && ours->unacked == 0 && agents->unread == 0;
+    }, limit);
+  }
+
+  // True when some of the reply has come.
+  bool answered() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+
+  // The reply (the agent closes the connection after it), read for at most `limit`.
+  HttpReply reply(std::chrono::milliseconds limit) {
+    std::string raw;
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      raw.append(buf, static_cast<size_t>(n));
+    }
+    return parse(raw);
+  }
+
+ private:
+  static HttpReply parse(const std::string& raw) {
+    HttpReply r;
+    r.raw = raw;
+    size_t head_end = raw.find("\r\n\r\n");
+    if (raw.rfind("HTTP/", 0) != 0 || head_end == std::string::npos) return r;
+    r.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
+    std::istringstream head(raw.substr(0, head_end));
+    std::string line;
+    std::getline(head, line);  // the status line
+    while (std::getline(head, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      size_t colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string name = line.substr(0, colon);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      size_t v = line.find_first_not_of(' ', colon + 1);
+      r.headers[name] = v == std::string::npos ? "" : line.substr(v);
+    }
+    r.body = raw.substr(head_end + 4);
+    r.ok = true;
+    return r;
+  }
+
+  uint16_t port_;
+  uint16_t local_port_ = 0;
+  int fd_ = -1;
+};
+
 size_t a_records(uint16_t dns_port, const std::string& name) {
   DigResult r = ask_dig(dns_port, name, "A");
   return r.rcode == "NOERROR" ? r.answer.size() : 0;
@@ -46,7 +162,7 @@ struct Agent {
   AgentProcess process;
   uint16_t dns = 0, http = 0;
   explicit Agent(const std::string& extra = "") {
-    REQUIRE_STARTED(process, std::string(kBase) + extra);
+    REQUIRE_STARTED(process, base_toml(extra));
     dns = process.port();
     http = process.http_port();
     REQUIRE(http != 0);
@@ -133,7 +249,7 @@ TEST_CASE("api: script checks map exit codes and time out", "[integration][api][
   };
   REQUIRE(reg("s0", "exit 0").status == 200);
   REQUIRE(reg("s1", "echo degraded; exit 1").status == 200);
-  REQUIRE(reg("s2", "exit 2").status == 200);
+  REQUIRE(reg("s2", "echo broken; exit 2").status == 200);
   REQUIRE(reg("slow", "sleep 30", "1s").status == 200);
   CHECK(eventually([&] { return a_records(a.dns, "s0.service.consul") == 1; }));
   CHECK(eventually([&] {
@@ -141,16 +257,20 @@ TEST_CASE("api: script checks map exit codes and time out", "[integration][api][
     return r.answer.size() == 1 && r.answer[0].rdata.rfind("1 1 ", 0) == 0;
   }));
   CHECK(eventually([&] { return a.get("/v1/agent/checks").body.find("degraded") != std::string::npos; }));
-  std::this_thread::sleep_for(2500ms);
+  // New checks start critical; once s2 and slow have run (their live output says so), they
+  // are still critical: exit 2, and killed after its 1s timeout.
+  CHECK(eventually([&] {
+    std::string checks = a.get("/v1/agent/checks").body;
+    return checks.find("broken") != std::string::npos &&
+           checks.find("Timed out (1s) running check") != std::string::npos;
+  }));
   CHECK(a_records(a.dns, "s2.service.consul") == 0);
   CHECK(a_records(a.dns, "slow.service.consul") == 0);
 }
 
 TEST_CASE("api: script checks are refused unless enabled", "[integration][api][health]") {
   AgentProcess p;
-  std::string cfg = kBase;
-  cfg.replace(cfg.find("enable_local_script_checks = true"), 33, "enable_local_script_checks = false");
-  REQUIRE_STARTED(p, cfg);
+  REQUIRE_STARTED(p, base_toml("", false));
   uint16_t http = p.http_port();
   HttpReply r = curl("PUT", http, "/v1/agent/service/register",
                      R"({"Name":"x","Check":{"Args":["true"],"Interval":"1s"}})");
@@ -216,15 +336,18 @@ TEST_CASE("api: a blocking query returns on a change and times out otherwise", "
   CHECK(waited >= 900ms);
   CHECK(idle.headers["x-consul-index"] == index);
   // A change to b wakes it early, and one to another service does not.
-  HttpReply woken;
-  std::thread waiter([&] { woken = a.get("/v1/health/service/b?index=" + index + "&wait=20s"); });
-  std::this_thread::sleep_for(500ms);
+  SentGet waiter(a.http, "/v1/health/service/b?index=" + index + "&wait=20s");
+  REQUIRE(waiter.wait_taken_in());
   REQUIRE(a.put("/v1/agent/service/register", R"({"Name":"other","Address":"127.0.0.82","Port":1})").status == 200);
-  std::this_thread::sleep_for(500ms);
+  // Once DNS answers for it, the agent has applied that change and woken the queries it
+  // concerns; b's query, woken by mistake, would answer before the next request is read.
+  REQUIRE(eventually([&] { return a_records(a.dns, "other.service.consul") == 1; }));
+  CHECK_FALSE(waiter.answered());
   t0 = std::chrono::steady_clock::now();
   REQUIRE(a.put("/v1/agent/service/register", R"({"Name":"b","ID":"b-2","Address":"127.0.0.83","Port":1})").status ==
           200);
-  waiter.join();
+  HttpReply woken = waiter.reply(5s);
+  INFO(woken.raw);
   CHECK(std::chrono::steady_clock::now() - t0 < 5s);
   CHECK(woken.status == 200);
   CHECK(std::stoull(woken.headers["x-consul-index"]) > std::stoull(index));
@@ -344,7 +467,7 @@ TEST_CASE("api: protect_threshold fails open when most instances fail", "[integr
 
 TEST_CASE("api: registrations and TTL statuses survive a restart", "[integration][api][restart]") {
   TempDir dir;
-  std::string cfg = kBase;
+  const std::string cfg = base_toml();
   {
     AgentProcess p(dir.path());
     REQUIRE_STARTED(p, cfg);

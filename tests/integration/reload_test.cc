@@ -10,20 +10,7 @@ namespace beacon::test {
 namespace {
 
 std::string config(const std::string& bind_addr, const std::string& api_name) {
-  return R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = ")" + bind_addr + R"("
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
-[[services]]
-name = ")" + api_name + R"("
-port = 9090
-)";
+  return agent_toml("[[services]]\nname = \"" + api_name + "\"\nport = 9090\n", {.bind_addr = bind_addr});
 }
 
 const char* const kSoa = "consul. 0 SOA ns.consul. hostmaster.consul. * 3600 600 86400 0";

@@ -59,21 +59,11 @@ port    = 8080
 // A config listening on `dns` (0: a free port), with `extra` top-level keys and
 // `dns_config` lines.
 std::string agent_config(const std::string& extra = "", const std::string& dns_config = "", int dns = 0) {
-  return R"(
-node_name   = "demo"
-datacenter  = "dc1"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-)" + extra + R"(
-
-[ports]
-dns  = )" + std::to_string(dns) + R"(
-http = -1
-
+  return agent_toml(R"(
 [dns_config]
 service_ttl = { "*" = "5s" }
-)" + dns_config + "\n" + kServices;
+)" + dns_config + "\n" + kServices,
+                    {.dns = dns, .http = -1, .top = "datacenter  = \"dc1\"\n" + extra});
 }
 
 const std::vector<std::string> kHealthy = {"127.0.0.11", "127.0.0.13"};

@@ -10,16 +10,7 @@
 namespace beacon::test {
 namespace {
 
-constexpr const char* kBase = R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
+const std::string kBase = agent_toml(R"(
 [[services]]
 id      = "web-1"
 name    = "web"
@@ -31,7 +22,7 @@ id      = "web-2"
 name    = "web"
 address = "127.0.0.12"
 port    = 80
-)";
+)");
 
 constexpr const char* kApi = R"(
 [[services]]
@@ -68,7 +59,7 @@ Snapshot snapshot(uint16_t port) {
 TEST_CASE("restart: the catalog and SOA serial persist in data_dir and removed services are deregistered",
           "[integration][restart]") {
   TempDir dir;
-  const std::string with_api = std::string(kBase) + kApi;
+  const std::string with_api = kBase + kApi;
 
   Snapshot first;
   {

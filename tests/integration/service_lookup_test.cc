@@ -10,17 +10,7 @@
 namespace beacon::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-node_name   = "demo"
-datacenter  = "dc1"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
+const std::string kConfig = agent_toml(R"(
 [dns_config]
 service_ttl = { "*" = "5s" }
 
@@ -55,7 +45,8 @@ port = 9090
 name    = "ipv6"
 address = "2001:db8::10"
 port    = 7000
-)";
+)",
+                                       {.top = "datacenter  = \"dc1\"\n"});
 
 const char* const kSoa = "consul. 0 SOA ns.consul. hostmaster.consul. * 3600 600 86400 0";
 

@@ -15,18 +15,7 @@ constexpr int kInstances = 40;
 
 // `dns_config` lines go into [dns_config]; "big" has 40 instances on 127.0.1.1..40.
 std::string big_config(const std::string& dns_config) {
-  std::string toml = R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
-[dns_config]
-)" + dns_config + "\n";
+  std::string toml = agent_toml("[dns_config]\n" + dns_config + "\n");
   for (int i = 1; i <= kInstances; ++i)
     toml += "[[services]]\nid = \"big-" + std::to_string(i) + "\"\nname = \"big\"\naddress = \"127.0.1." +
             std::to_string(i) + "\"\nport = " + std::to_string(9000 + i) + "\n\n";

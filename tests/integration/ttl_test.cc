@@ -7,16 +7,7 @@
 namespace beacon::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-node_name   = "demo"
-data_dir    = "@DATA_DIR@"
-bind_addr   = "127.0.0.1"
-client_addr = "127.0.0.1"
-
-[ports]
-dns = 0
-http = 0
-
+const std::string kConfig = agent_toml(R"(
 [dns_config]
 node_ttl    = "30s"
 service_ttl = { "*" = "5s", "web" = "10s", "db*" = "7s", "cache" = "1m" }
@@ -39,7 +30,7 @@ port    = 82
 [[services]]
 name = "cache"
 port = 83
-)";
+)");
 
 TEST_CASE("service_ttl and node_ttl show up in the answers", "[integration][ttl]") {
   AgentProcess agent;
