@@ -4,7 +4,10 @@
 # shellcheck shell=bash
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The binaries: build_bench builds them in build-bench/ (release), or, with BEACON_BUILD_DIR set
+# (as ctest sets it for bench.smoke: the build tree it runs in), takes that tree's as they are.
 bin="$bench_root/build-bench"
+bench_targets=(cmd/beacon bench/beacon_blast bench/beacon_reflector bench/beacon_health_bench)
 work=$(mktemp -d /tmp/beacon-bench.XXXXXX)
 pids=()
 
@@ -53,8 +56,28 @@ stop_pid() {
 }
 
 build_bench() {
+  if [ -n "${BEACON_BUILD_DIR-}" ]; then
+    bin=$(cd "$BEACON_BUILD_DIR" 2>/dev/null && pwd) || {
+      echo "bench: BEACON_BUILD_DIR=$BEACON_BUILD_DIR: no such directory" >&2
+      exit 1
+    }
+    local t missing=() type
+    for t in "${bench_targets[@]}"; do [ -x "$bin/$t" ] || missing+=("$t"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+      echo "bench: $bin has no ${missing[*]}: build it first (cmake --build $bin), or unset BEACON_BUILD_DIR" >&2
+      exit 1
+    fi
+    # profile.sh runs beacon under valgrind, which cannot run AddressSanitizer binaries.
+    if grep -q '^BEACON_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" 2>/dev/null; then
+      echo "bench: $bin is a sanitizer build; unset BEACON_BUILD_DIR to build release binaries in build-bench/" >&2
+      exit 1
+    fi
+    type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bin/CMakeCache.txt" 2>/dev/null)
+    echo "note: binaries from $bin (BEACON_BUILD_DIR; build type ${type:-unknown}), not built here"
+    return 0
+  fi
   (cd "$bench_root" && cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBEACON_BUILD_TESTS=OFF >/dev/null &&
-    cmake --build build-bench --target beacon beacon_blast beacon_reflector beacon_health_bench -j 2 >/dev/null) || {
+    cmake --build build-bench --target "${bench_targets[@]##*/}" -j 2 >/dev/null) || {
     echo "bench: build failed" >&2
     exit 1
   }

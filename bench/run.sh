@@ -5,12 +5,13 @@
 #   bench/run.sh --smoke              every benchmark of run.sh, scale.sh and profile.sh for
 #                                     about a second each, so the scripts keep working (< 90 s)
 #
-# Builds release binaries (build-bench/), generates a catalog (1,000 services x 3 instances;
-# BENCH_SERVICES, BENCH_INSTANCES change it) and the equivalent zone for Knot DNS and NSD, and
-# starts beacon, Knot, NSD and a bare UDP reflector, each with one worker pinned to CPU 0,
-# on free 127.0.0.1 ports. bench/blast (pinned to CPU 1) drives them in turn, round after
-# round, so every server sees the same disturbances; figures are medians over the rounds and
-# ratios come from this run only. Sections:
+# Builds release binaries (build-bench/; with BEACON_BUILD_DIR set, as ctest's bench.smoke sets
+# it, takes that build tree's binaries as they are and builds nothing), generates a catalog
+# (1,000 services x 3 instances; BENCH_SERVICES, BENCH_INSTANCES change it) and the
+# equivalent zone for Knot DNS and NSD, and starts beacon, Knot, NSD and a bare UDP reflector,
+# each with one worker pinned to CPU 0, on free 127.0.0.1 ports. bench/blast (pinned to CPU 1)
+# drives them in turn, round after round, so every server sees the same disturbances; figures
+# are medians over the rounds and ratios come from this run only. Sections:
 #   1. dig spot-check: the records each server gives for a few names
 #   2. UDP throughput, closed loop, 100 outstanding: 50/50 A/SRV, and with 10 % NXDOMAIN;
 #      with the server's CPU use over the run (100 % = its core was saturated)
