@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "dns/name.h"
+#include "dns/wire/name.h"
 
 namespace beacon::dns {
 namespace {

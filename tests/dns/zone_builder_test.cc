@@ -6,7 +6,8 @@
 #include <set>
 
 #include "dns/name.h"
-#include "dns/wire.h"
+#include "dns/wire/name.h"
+#include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace beacon::dns::test {

@@ -1,8 +1,12 @@
-// beacon::dns wire layer: DNS constants and a bounded big-endian writer.
+// beacon::dns wire format: DNS constants and a bounded big-endian writer.
 //
-// Knows nothing about services. Everything here is noexcept, allocation-free and safe on
-// any input: a write that would pass the end of the buffer fails and leaves the writer
-// marked as overflowed instead of writing. Thread-compatible value types.
+// The DNS wire library (dns/wire/: this header, names, the query reader, the response
+// writer) is the part of DNS that knows nothing about services or zones. It depends on the
+// C++ standard library only, so that tools and tests can share it with dns/.
+//
+// Everything here is noexcept, allocation-free and safe on any input: a write that would
+// pass the end of the buffer fails and leaves the writer marked as overflowed instead of
+// writing. Thread-compatible value types.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,5 @@
 // beacon::dns query parsing: a request message into a Query, with every length checked.
+// Part of the DNS wire library (standard library only).
 //
 // parse_query() never reads outside [msg, msg+len), never allocates, and never loops on
 // hostile input: the question name may not contain compression pointers (a first question

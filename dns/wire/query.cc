@@ -1,7 +1,7 @@
-#include "dns/query.h"
+#include "dns/wire/query.h"
 
-#include "dns/name.h"
-#include "dns/wire.h"
+#include "dns/wire/name.h"
+#include "dns/wire/wire.h"
 
 namespace beacon::dns {
 namespace {
