@@ -4,7 +4,14 @@
 
 #include <cstring>
 
+#include "dns/wire/name.h"
+
 namespace beacon::dns {
+
+std::string name_labels(const std::string& name) {
+  if (auto l = text_to_labels(name)) return *l;
+  return make_label(ascii_lower(name.substr(0, 63))).value_or(std::string("\1_"));
+}
 
 std::optional<std::string> parse_ip(std::string_view text) {
   char buf[64];

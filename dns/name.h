@@ -1,5 +1,6 @@
-// beacon::dns address names: IP literals, and the names beacon synthesises from addresses
-// (the <hex> label of "<hex>.addr" names, reverse names below in-addr.arpa and ip6.arpa).
+// beacon::dns names of beacon's own: the labels of a node name, IP literals, and the names
+// beacon synthesises from addresses (the <hex> label of "<hex>.addr" names, reverse names
+// below in-addr.arpa and ip6.arpa).
 //
 // Zone logic rather than wire format (the wire names themselves are in dns/wire/name.h).
 // These run when the zone is built and in tests, not per query, so they return
@@ -11,6 +12,10 @@
 #include <string_view>
 
 namespace beacon::dns {
+
+// Labels for a name that may contain dots (node names); when it is not a valid DNS name, one
+// label of its first 63 bytes, lower-cased ("\1_" for an empty name).
+std::string name_labels(const std::string& name);
 
 // An IP literal (v4 or v6) to 4 or 16 network-order bytes. nullopt when not an IP literal.
 std::optional<std::string> parse_ip(std::string_view text);

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "dns/name.h"
+#include "dns/reverse_map.h"
 #include "dns/wire/name.h"
 
 namespace beacon::dns {
@@ -20,12 +21,6 @@ namespace {
 uint32_t seconds(config::Duration d) {
   auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
   return s < 0 ? 0 : static_cast<uint32_t>(std::min<int64_t>(s, INT32_MAX));
-}
-
-// Labels for a name that may contain dots (node names); falls back to one escaped label.
-std::string name_labels(const std::string& name) {
-  if (auto l = text_to_labels(name)) return *l;
-  return make_label(ascii_lower(name.substr(0, 63))).value_or(std::string("\1_"));
 }
 
 // Appends one TXT character-string (at most 255 bytes; longer text is cut).
@@ -137,12 +132,16 @@ ZoneSettings make_zone_settings(const config::Config& c) {
   return s;
 }
 
-ZoneBuilder::ZoneBuilder(const config::Config& config) {
+ZoneBuilder::ZoneBuilder(const config::Config& config) : reverse_(std::make_unique<ReverseMap>()) {
   configure(config);
   auto empty = std::make_shared<Zone>();
   empty->settings = settings_;
   current_ = std::move(empty);
 }
+
+ZoneBuilder::~ZoneBuilder() = default;
+ZoneBuilder::ZoneBuilder(ZoneBuilder&&) noexcept = default;
+ZoneBuilder& ZoneBuilder::operator=(ZoneBuilder&&) noexcept = default;
 
 void ZoneBuilder::configure(const config::Config& config) {
   settings_ = std::make_shared<const ZoneSettings>(make_zone_settings(config));
@@ -411,32 +410,6 @@ std::shared_ptr<const NodeEntry> ZoneBuilder::build_node(const catalog::Node& no
   return n;
 }
 
-void ZoneBuilder::claim(const std::string& addr, bool node, const std::string& name, int delta) {
-  AddressOwners& o = owners_[addr];
-  ClaimCounts& counts = node ? o.nodes : o.services;
-  auto it = std::lower_bound(counts.begin(), counts.end(), name,
-                             [](const auto& count, const std::string& n) { return count.first < n; });
-  if (it == counts.end() || it->first != name) it = counts.insert(it, {name, 0});
-  if ((it->second += delta) <= 0) counts.erase(it);
-  if (o.nodes.empty() && o.services.empty()) owners_.erase(addr);
-}
-
-void ZoneBuilder::refresh_ptr(Zone& zone, const std::set<std::string>& addresses) {
-  for (const std::string& addr : addresses) {
-    auto it = owners_.find(addr);
-    if (it == owners_.end()) {
-      zone.ptr.set(addr, nullptr);
-      continue;
-    }
-    const AddressOwners& o = it->second;
-    std::string target = !o.nodes.empty()
-                             ? name_labels(o.nodes.begin()->first) + "\4node" + settings_->dc_label
-                             : name_labels(o.services.begin()->first) + "\7service" + settings_->dc_label;
-    const PtrEntry* before = zone.ptr.find(addr);
-    if (!before || before->target != target) zone.ptr.set(addr, std::make_shared<const PtrEntry>(PtrEntry{target}));
-  }
-}
-
 std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, const catalog::Change& change) {
   transitions_.clear();
   bool full = full_next_ || change.all;
@@ -448,32 +421,15 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
 
   std::set<std::string> services;
   std::set<std::string> via_node;  // DNS names of services on changed nodes: rebuilt whole
-  std::set<std::string> moved;  // addresses whose reverse entry may have changed
-  auto set_node_address = [&](const std::string& name, const catalog::Node* node) {
-    auto old = node_address_.find(name);
-    if (old != node_address_.end()) {
-      moved.insert(old->second);
-      claim(old->second, true, name, -1);
-      node_address_.erase(old);
-    }
-    if (node) {
-      if (auto ip = parse_ip(node->address)) {
-        node_address_[name] = *ip;
-        claim(*ip, true, name, +1);
-        moved.insert(*ip);
-      }
-    }
-  };
   if (full) {
     z->services.clear();
     z->nodes.clear();
     z->ptr.clear();
-    owners_.clear();
-    node_address_.clear();
+    reverse_->clear();
     for (const std::string& name : replica.service_names()) services.insert(name);
     for (const auto& [name, node] : replica.nodes()) {
       z->nodes.set(ascii_lower(name), build_node(node));
-      set_node_address(name, &node);
+      reverse_->set_node(name, &node);
     }
   } else {
     services = change.services;
@@ -484,7 +440,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
       }
       const catalog::Node* node = replica.node(node_name);
       z->nodes.set(ascii_lower(node_name), node ? build_node(*node) : nullptr);
-      set_node_address(node_name, node);
+      reverse_->set_node(node_name, node);
     }
   }
   // Group by DNS name: catalog names that differ only in case answer together.
@@ -506,19 +462,13 @@ std::shared_ptr<const Zone> ZoneBuilder::build(const catalog::Replica& replica, 
     auto after = build_service(replica, key, names, before, patch ? &changed : nullptr);
     // Reverse entries: only the records that left or came change owners, so one new instance
     // costs one claim, not one per instance of its service.
-    for (const std::string& addr : gone_addrs_) {
-      claim(addr, false, key, -1);
-      moved.insert(addr);
-    }
-    for (const std::string& addr : fresh_addrs_) {
-      claim(addr, false, key, +1);
-      moved.insert(addr);
-    }
+    for (const std::string& addr : gone_addrs_) reverse_->claim_service(addr, key, -1);
+    for (const std::string& addr : fresh_addrs_) reverse_->claim_service(addr, key, +1);
     bool was = prev && prev->protected_mode, now = after && after->protected_mode;
     if (was != now) transitions_.emplace_back(key, now);
     z->services.set(key, std::move(after));
   }
-  refresh_ptr(*z, moved);
+  reverse_->refresh(*z, settings_->dc_label);
   z->services.seal();
   z->nodes.seal();
   z->ptr.seal();

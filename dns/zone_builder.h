@@ -23,9 +23,14 @@
 
 namespace beacon::dns {
 
+class ReverseMap;
+
 class ZoneBuilder {
  public:
   explicit ZoneBuilder(const config::Config& config);
+  ~ZoneBuilder();
+  ZoneBuilder(ZoneBuilder&&) noexcept;
+  ZoneBuilder& operator=(ZoneBuilder&&) noexcept;
 
   // Replaces the DNS settings (TTLs, limits, domains, SOA, health policy). The next build()
   // rebuilds everything.
@@ -120,21 +125,7 @@ class ZoneBuilder {
     return h == catalog::Health::passing || (!only_passing_ && h == catalog::Health::warning);
   }
   std::shared_ptr<const NodeEntry> build_node(const catalog::Node& node) const;
-  // Reverse map upkeep: who owns each address (nodes first, then services; the smallest
-  // name wins), changed only for the addresses a build touched.
-  // Name -> how many times it claims the address, sorted by name. Nearly every address has
-  // one owner, so a sorted vector (one allocation) rather than a map (a node per owner): at
-  // 100k addresses the difference is ~10 MB.
-  using ClaimCounts = std::vector<std::pair<std::string, int>>;
-  struct AddressOwners {
-    ClaimCounts nodes;     // node name -> how many times it claims the address
-    ClaimCounts services;  // service name -> instances with that own address
-  };
-  void claim(const std::string& addr, bool node, const std::string& name, int delta);
-  void refresh_ptr(Zone& zone, const std::set<std::string>& addresses);
-
-  std::unordered_map<std::string, AddressOwners> owners_;     // address bytes -> owners
-  std::unordered_map<std::string, std::string> node_address_;  // node name -> address bytes
+  std::unique_ptr<ReverseMap> reverse_;  // who owns each address (dns/reverse_map.h)
 
   std::shared_ptr<const ZoneSettings> settings_;
   std::vector<std::pair<std::string, uint32_t>> ttl_rules_;  // lower-case name or prefix* -> seconds
