@@ -27,7 +27,8 @@ Bytes concat(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-const Bytes kWebServiceConsul = {3, 'W', 'e', 'b', 7, 's', 'e', 'r', 'v', 'i', 'c', 'e', 6, 'c', 'o', 'n', 's', 'u', 'l', 0};
+const Bytes kWebServiceConsul = {3,   'W', 'e', 'b', 7,   's', 'e', 'r', 'v', 'i',
+                                 'c', 'e', 6,   'c', 'o', 'n', 's', 'u', 'l', 0};
 
 TEST_CASE("encode_query writes a header, the question and nothing else", "[dns][wire]") {
   Bytes expected = concat({{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0}, kWebServiceConsul, {0, 33, 0, 1}});
