@@ -45,7 +45,12 @@
 #include <string>
 #include <vector>
 
+#include "dns/wire/query.h"
+#include "dns/wire/wire.h"
+
 namespace {
+
+namespace dns = beacon::dns;
 
 struct Args {
   std::string server = "127.0.0.1:8600";
@@ -67,32 +72,20 @@ uint64_t now_ns() {
 }
 
 uint16_t type_code(const std::string& t) {
-  static const std::map<std::string, uint16_t> kTypes = {{"A", 1},   {"NS", 2},   {"SOA", 6},  {"PTR", 12},
-                                                         {"TXT", 16}, {"AAAA", 28}, {"SRV", 33}, {"ANY", 255}};
+  static const std::map<std::string, uint16_t> kTypes = {
+      {"A", dns::kTypeA},     {"NS", dns::kTypeNs},     {"SOA", dns::kTypeSoa}, {"PTR", dns::kTypePtr},
+      {"TXT", dns::kTypeTxt}, {"AAAA", dns::kTypeAaaa}, {"SRV", dns::kTypeSrv}, {"ANY", dns::kTypeAny}};
   auto it = kTypes.find(t);
   return it == kTypes.end() ? 0 : it->second;
 }
 
+// A query for `name` (case kept): ID 0 (each send writes its own), RD clear, class IN, no
+// EDNS. False when the name is not a valid name.
 bool encode(const std::string& name, uint16_t type, std::vector<uint8_t>& out) {
-  out = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-  size_t start = 0;
-  std::string n = name;
-  if (!n.empty() && n.back() == '.') n.pop_back();
-  while (start <= n.size() && !n.empty()) {
-    size_t dot = n.find('.', start);
-    if (dot == std::string::npos) dot = n.size();
-    size_t len = dot - start;
-    if (len == 0 || len > 63) return false;
-    out.push_back(static_cast<uint8_t>(len));
-    out.insert(out.end(), n.begin() + static_cast<long>(start), n.begin() + static_cast<long>(dot));
-    start = dot + 1;
-  }
-  out.push_back(0);
-  out.push_back(static_cast<uint8_t>(type >> 8));
-  out.push_back(static_cast<uint8_t>(type));
-  out.push_back(0);
-  out.push_back(1);
-  return true;
+  uint8_t buf[dns::kMaxQueryMessage];
+  size_t n = dns::encode_query({.qname = name, .qtype = type}, buf, sizeof buf);
+  out.assign(buf, buf + n);
+  return n != 0;
 }
 
 // Latencies in 100 ns buckets up to 100 ms (the last bucket holds everything slower).

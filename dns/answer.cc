@@ -5,9 +5,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "dns/name.h"
-#include "dns/response_writer.h"
-#include "dns/wire.h"
+#include "dns/wire/response_writer.h"
+#include "dns/wire/wire.h"
 
 namespace beacon::dns {
 namespace {

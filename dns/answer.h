@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "dns/query.h"
+#include "dns/wire/query.h"
 #include "dns/zone.h"
 
 namespace beacon::dns {

@@ -1,32 +1,21 @@
-// beacon::dns names: conversions between text and wire-format names, and the name forms
-// beacon synthesises (<hex>.addr, reverse names).
+// beacon::dns names of beacon's own: the labels of a node name, IP literals, and the names
+// beacon synthesises from addresses (the <hex> label of "<hex>.addr" names, reverse names
+// below in-addr.arpa and ip6.arpa).
 //
+// Zone logic rather than wire format (the wire names themselves are in dns/wire/name.h).
 // These run when the zone is built and in tests, not per query, so they return
-// std::string. All functions are pure and thread-safe. "Labels" means a sequence of
-// length-prefixed labels without the terminating root byte; a "wire name" ends with it.
+// std::string. All functions are pure and thread-safe.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace beacon::dns {
 
-// ASCII lower-casing; other bytes unchanged (DNS compares case-insensitively in ASCII only).
-inline uint8_t ascii_lower(uint8_t c) noexcept { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
-std::string ascii_lower(std::string_view s);
-
-// One length-prefixed label. nullopt when `label` is empty or over 63 bytes.
-std::optional<std::string> make_label(std::string_view label);
-
-// "a.b.c" (an optional trailing dot is ignored) to labels "\1a\1b\1c", lower-cased.
-// nullopt when a label is empty or too long, or the result would not fit in 255 bytes.
-std::optional<std::string> text_to_labels(std::string_view dotted);
-
-// Labels (or a wire name) to dotted text with a trailing dot, e.g. "web.service.consul.".
-// Bytes outside [A-Za-z0-9-_] are written as \DDD. Stops at the root byte or at the end.
-std::string labels_to_text(std::string_view labels);
+// Labels for a name that may contain dots (node names); when it is not a valid DNS name, one
+// label of its first 63 bytes, lower-cased ("\1_" for an empty name).
+std::string name_labels(const std::string& name);
 
 // An IP literal (v4 or v6) to 4 or 16 network-order bytes. nullopt when not an IP literal.
 std::optional<std::string> parse_ip(std::string_view text);

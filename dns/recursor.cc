@@ -13,7 +13,7 @@
 #include <mutex>
 
 #include "dns/answer.h"
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "log/log.h"
 
 namespace beacon::dns {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "dns/answer.h"
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "log/log.h"
 
 namespace beacon::dns {

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "dns/answer.h"
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "log/log.h"
 
 namespace beacon::dns {

@@ -9,10 +9,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
-#include <map>
-#include <set>
-#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,9 +19,15 @@
 
 namespace beacon::dns {
 
+class ReverseMap;
+class ServiceBuilder;
+
 class ZoneBuilder {
  public:
   explicit ZoneBuilder(const config::Config& config);
+  ~ZoneBuilder();
+  ZoneBuilder(ZoneBuilder&&) noexcept;
+  ZoneBuilder& operator=(ZoneBuilder&&) noexcept;
 
   // Replaces the DNS settings (TTLs, limits, domains, SOA, health policy). The next build()
   // rebuilds everything.
@@ -50,104 +52,17 @@ class ZoneBuilder {
   const std::vector<std::pair<std::string, bool>>& protect_transitions() const { return transitions_; }
 
  private:
-  // Open-addressing set of record indexes, reused from build to build so that
-  // de-duplicating costs no allocation once it has grown; the caller gives each index's hash
-  // and equality.
-  class IndexSet {
-   public:
-    static constexpr uint32_t kEmpty = UINT32_MAX;
-    void reset(size_t n) {
-      size_t cap = 16;
-      while (cap < 2 * n) cap <<= 1;
-      slots_.assign(cap, kEmpty);
-    }
-    // The index in the set that eq() matches, or kEmpty.
-    template <typename Eq>
-    uint32_t find(size_t hash, Eq&& eq) const {
-      size_t mask = slots_.size() - 1;
-      for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        uint32_t s = slots_[i];
-        if (s == kEmpty || eq(s)) return s;
-      }
-    }
-    // The index already in the set that eq() matches, else inserts and returns `idx`.
-    template <typename Eq>
-    uint32_t find_or_insert(size_t hash, uint32_t idx, Eq&& eq) {
-      size_t mask = slots_.size() - 1;
-      for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        uint32_t s = slots_[i];
-        if (s == kEmpty) {
-          slots_[i] = idx;
-          return idx;
-        }
-        if (eq(s)) return s;
-      }
-    }
-
-   private:
-    std::vector<uint32_t> slots_;
-  };
-
-  using InstanceChanges = std::map<catalog::Change::InstanceKey, uint64_t>;  // see Change::instances
-  // The entry for lower-case `key` from the instances of every catalog name in `names`
-  // (names differing only in case share one DNS name). Null when there are none. Sets
-  // fresh_addrs_ and gone_addrs_ (what the reverse map must claim and drop). `prev` is
-  // the key's entry in the previous zone (or null). With `changed` (the instances that
-  // changed under the touched names since `prev`), the entry is `prev` patched: its records
-  // copied, those of changed instances replaced, O(changed) derivations; without it, every
-  // instance is visited and records whose stamp is unchanged are kept.
-  std::shared_ptr<const ServiceEntry> build_service(const catalog::Replica& replica, const std::string& key,
-                                                    const std::set<std::string>& names, const ServiceEntry* prev,
-                                                    const std::vector<const InstanceChanges*>* changed);
-  // The records of a new entry (and, in `fresh_addrs`, the own addresses of records derived
-  // anew), from every instance, or from `prev` and the changed ones. Both mark in reused_
-  // the records of `prev` they kept.
-  std::shared_ptr<ServiceEntry> collect_all(const catalog::Replica& replica, const std::set<std::string>& names,
-                                            const ServiceEntry* prev, std::vector<std::string>& fresh_addrs);
-  std::shared_ptr<ServiceEntry> collect_patch(const catalog::Replica& replica, const std::string& key,
-                                              const ServiceEntry& prev,
-                                              const std::vector<const InstanceChanges*>& changed,
-                                              std::vector<std::string>& fresh_addrs);
-  // The record of one instance (family 0 when its address is not an IP literal); its text
-  // goes into `arena`.
-  InstanceRecord make_record(const catalog::Replica& replica, const catalog::Service& svc, catalog::Health health,
-                             TextArena& arena) const;
-  // Fills `view` from the `members` (indexes into `records`), de-duplicated; `distinct`:
-  // the records are known to have pairwise different addresses and SRV targets.
-  void make_view(const std::vector<InstanceRecord>& records, const std::vector<uint32_t>& members, bool distinct,
-                 View& view);
-  bool usable(catalog::Health h) const {
-    return h == catalog::Health::passing || (!only_passing_ && h == catalog::Health::warning);
-  }
   std::shared_ptr<const NodeEntry> build_node(const catalog::Node& node) const;
-  // Reverse map upkeep: who owns each address (nodes first, then services; the smallest
-  // name wins), changed only for the addresses a build touched.
-  // Name -> how many times it claims the address, sorted by name. Nearly every address has
-  // one owner, so a sorted vector (one allocation) rather than a map (a node per owner): at
-  // 100k addresses the difference is ~10 MB.
-  using ClaimCounts = std::vector<std::pair<std::string, int>>;
-  struct AddressOwners {
-    ClaimCounts nodes;     // node name -> how many times it claims the address
-    ClaimCounts services;  // service name -> instances with that own address
-  };
-  void claim(const std::string& addr, bool node, const std::string& name, int delta);
-  void refresh_ptr(Zone& zone, const std::set<std::string>& addresses);
-
-  std::unordered_map<std::string, AddressOwners> owners_;     // address bytes -> owners
-  std::unordered_map<std::string, std::string> node_address_;  // node name -> address bytes
 
   std::shared_ptr<const ZoneSettings> settings_;
-  std::vector<std::pair<std::string, uint32_t>> ttl_rules_;  // lower-case name or prefix* -> seconds
-  bool only_passing_ = false;
-  double protect_threshold_ = 0;
   bool full_next_ = true;
   std::shared_ptr<const Zone> current_;
   std::shared_ptr<const RemoteZones> remote_;
   std::vector<std::pair<std::string, bool>> transitions_;
-  IndexSet seen_addr_, seen_srv_, seen_txt_, seen_target_, prev_stamps_;  // scratch
-  std::vector<uint8_t> reused_;  // scratch: per record of the previous entry, kept in this one
-  // Set by build_service: own addresses (bytes) of the records that came and that left.
-  std::vector<std::string> fresh_addrs_, gone_addrs_;
+  // Private state, in headers of their own (dns/service_builder.h, dns/reverse_map.h): the
+  // service entries' policy and build-to-build scratch, and who owns each address.
+  std::unique_ptr<ServiceBuilder> services_;
+  std::unique_ptr<ReverseMap> reverse_;
 };
 
 // Converts the agent config into answer-path settings. Exposed for tests.

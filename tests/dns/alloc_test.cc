@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace {

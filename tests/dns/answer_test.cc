@@ -1,7 +1,7 @@
 // Table-driven tests of the answer layer: (qname, qtype) -> (rcode, flags, sections).
 #include <catch2/catch.hpp>
 
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace beacon::dns::test {

@@ -15,7 +15,7 @@
 #include "dns/snapshot.h"
 #include "dns/tcp_server.h"
 #include "dns/udp_server.h"
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace beacon::dns::test {

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace beacon::dns::test {

@@ -7,9 +7,9 @@
 
 #include <random>
 
-#include "dns/query.h"
+#include "dns/wire/query.h"
+#include "dns/wire/wire.h"
 #include "dns/zone_builder.h"
-#include "dns/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace beacon::dns::test {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace beacon::dns::test {

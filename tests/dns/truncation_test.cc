@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
 
 namespace beacon::dns::test {

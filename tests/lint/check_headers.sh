@@ -8,7 +8,7 @@ flags=${2:-}
 cd "$root"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-headers=$(ls base/*.h log/*.h config/*.h catalog/*.h catalog/*/*.h health/*.h dns/*.h api/*.h cmd/*.h 2>/dev/null)
+headers=$(ls base/*.h log/*.h config/*.h catalog/*.h catalog/*/*.h health/*.h dns/*.h dns/wire/*.h api/*.h cmd/*.h 2>/dev/null)
 printf '%s\n' $headers | xargs -P 2 -I{} sh -c '
   f="{}"; src="$0/$(echo "$f" | tr / _).cc"
   printf "#include \"%s\"\n#include \"%s\"\n" "$f" "$f" > "$src"

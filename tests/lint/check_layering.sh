@@ -39,6 +39,14 @@ forbid catalog  'health/|dns/|api/|cmd/'                  "catalog/ knows nothin
 forbid health   'dns/|api/|cmd/'                          "health/ reaches the catalog only through its model"
 forbid dns      'health/|api/|cmd/'                       "dns/ knows nothing of health checks, HTTP or the CLI"
 forbid api      'dns/|cmd/'                               "api/ knows nothing of the DNS server or the CLI"
+# The DNS wire library stands alone: its own headers and the C++ standard library (whose
+# headers have neither a directory nor an extension), nothing else: no other beacon module,
+# no third-party library, no system header.
+wire=$(grep -rnE '^#include ' dns/wire --include='*.h' --include='*.cc' 2>/dev/null |
+       grep -vE ':#include ("dns/wire/[a-z_]+\.h"|<[a-z_]+>)' || true)
+if [ -n "$wire" ]; then
+  echo "layering: dns/wire/ includes only dns/wire/ and the C++ standard library:"; echo "$wire" | sed 's/^/  /'; fail=1
+fi
 for d in log catalog health dns api cmd; do forbid "$d" 'toml\+\+' "only config/ includes toml++"; done
 for d in log config health dns api cmd catalog/etcd; do forbid "$d" 'sqlite3' "only catalog/sqlite/ includes SQLite"; done
 # The catalog core (model, keyspace, codec, Store interface, replica, writer, change feed)

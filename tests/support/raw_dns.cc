@@ -8,6 +8,9 @@
 
 #include <cerrno>
 
+#include "dns/wire/query.h"
+#include "dns/wire/wire.h"
+
 namespace beacon::test {
 namespace {
 
@@ -136,24 +139,26 @@ void put_u16(Bytes& msg, size_t at, uint16_t value) {
 }
 
 Bytes build_query(const QuerySpec& spec) {
-  Bytes msg(12, 0);
-  put_u16(msg, 0, spec.id);
-  put_u16(msg, 2, spec.flags);
-  put_u16(msg, 4, 1);
-  put_u16(msg, 10, spec.edns_version ? 1 : 0);
-  Bytes name = encode_name(spec.qname);
-  msg.insert(msg.end(), name.begin(), name.end());
-  put_u16(msg, msg.size(), spec.qtype);
-  put_u16(msg, msg.size(), spec.qclass);
-  if (spec.edns_version) {
-    msg.push_back(0);                              // owner: the root
-    put_u16(msg, msg.size(), 41);                  // TYPE OPT
-    put_u16(msg, msg.size(), spec.edns_udp_size);  // CLASS: the UDP payload size
-    msg.push_back(0);                              // TTL: extended rcode,
-    msg.push_back(*spec.edns_version);             //      version,
-    put_u16(msg, msg.size(), 0);                   //      DO and Z
-    put_u16(msg, msg.size(), 0);                   // RDLENGTH
+  dns::QueryParams q{.id = spec.id,
+                     .flags = spec.flags,
+                     .qname = spec.qname,
+                     .qtype = spec.qtype,
+                     .qclass = spec.qclass,
+                     .edns = spec.edns_version.has_value(),
+                     .edns_udp_size = spec.edns_udp_size,
+                     .edns_version = spec.edns_version.value_or(0)};
+  Bytes msg(dns::kMaxQueryMessage);
+  if (size_t n = dns::encode_query(q, msg.data(), msg.size())) {
+    msg.resize(n);
+    return msg;
   }
+  // A name the encoder refuses, sent on purpose: encode the query for the root name (one
+  // zero byte after the header), then put the unchecked labels in its place.
+  q.qname = ".";
+  msg.resize(dns::encode_query(q, msg.data(), msg.size()));
+  Bytes name = encode_name(spec.qname);
+  msg.erase(msg.begin() + dns::kHeaderSize);
+  msg.insert(msg.begin() + dns::kHeaderSize, name.begin(), name.end());
   return msg;
 }
 

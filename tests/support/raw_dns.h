@@ -35,7 +35,9 @@ struct QuerySpec {
 // label longer than 63 bytes is written as is).
 Bytes encode_name(std::string_view name);
 
-// A header (QDCOUNT 1, ARCOUNT 1 with EDNS) and one question, plus the OPT record if asked.
+// A header (QDCOUNT 1, ARCOUNT 1 with EDNS) and one question, plus the OPT record if asked,
+// as dns::encode_query writes them; a qname it refuses (an empty label, a label over 63
+// bytes, over 255 bytes) goes in as encode_name writes it.
 Bytes build_query(const QuerySpec& spec);
 
 // Writes `value` big-endian at `at` (e.g. to patch QDCOUNT at offset 4).

@@ -1,4 +1,4 @@
-#include "dns/response_writer.h"
+#include "dns/wire/response_writer.h"
 
 namespace beacon::dns {
 

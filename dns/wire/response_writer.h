@@ -4,14 +4,14 @@
 // the whole record within the budget and counts it, or writes nothing and returns false,
 // so callers can stop at the first record that does not fit. Names are written as labels
 // followed by a compression pointer or a full suffix. Used on the query path: noexcept and
-// allocation-free. One writer per reply.
+// allocation-free. One writer per reply. Part of the DNS wire library (standard library only).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "dns/wire.h"
+#include "dns/wire/wire.h"
 
 namespace beacon::dns {
 

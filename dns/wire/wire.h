@@ -1,8 +1,12 @@
-// beacon::dns wire layer: DNS constants and a bounded big-endian writer.
+// beacon::dns wire format: DNS constants and a bounded big-endian writer.
 //
-// Knows nothing about services. Everything here is noexcept, allocation-free and safe on
-// any input: a write that would pass the end of the buffer fails and leaves the writer
-// marked as overflowed instead of writing. Thread-compatible value types.
+// The DNS wire library (dns/wire/: this header, names, the query reader and encoder, the
+// response writer) is the part of DNS that knows nothing about services or zones. It
+// depends on the C++ standard library only, so that tools and tests can share it with dns/.
+//
+// Everything here is noexcept, allocation-free and safe on any input: a write that would
+// pass the end of the buffer fails and leaves the writer marked as overflowed instead of
+// writing. Thread-compatible value types.
 #pragma once
 
 #include <cstddef>
@@ -56,6 +60,8 @@ constexpr uint16_t kFlagRa = 0x0080;
 constexpr uint16_t kFlagAd = 0x0020;
 constexpr uint16_t kFlagCd = 0x0010;
 constexpr uint16_t kOpcodeMask = 0x7800;
+// The DNSSEC OK bit, in the flags half of an OPT record's TTL (RFC 3225).
+constexpr uint16_t kEdnsDo = 0x8000;
 
 inline uint16_t load_u16(const uint8_t* p) noexcept { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 inline uint32_t load_u32(const uint8_t* p) noexcept {

@@ -1,4 +1,6 @@
-// beacon::dns query parsing: a request message into a Query, with every length checked.
+// beacon::dns queries on the wire: parse_query() reads a request message into a Query, with
+// every length checked; encode_query() writes one, for clients (bench/, tests/support).
+// Part of the DNS wire library (standard library only).
 //
 // parse_query() never reads outside [msg, msg+len), never allocates, and never loops on
 // hostile input: the question name may not contain compression pointers (a first question
@@ -8,6 +10,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+
+#include "dns/wire/wire.h"
 
 namespace beacon::dns {
 
@@ -41,5 +46,27 @@ struct Query {
 // Parses `msg`. On ok, every field is set. On formerr or notimp, `id`, `flags` and (when it
 // could be read) the question are set, so a reply can echo them. On drop nothing is usable.
 ParseStatus parse_query(const uint8_t* msg, size_t len, Query& q) noexcept;
+
+// A query to put on the wire (for clients: the load generator, test tools).
+struct QueryParams {
+  uint16_t id = 0;
+  uint16_t flags = 0;        // the whole flag word as sent (RD, opcode, even QR)
+  std::string_view qname;    // dotted text, e.g. "web.service.consul"; a trailing dot is
+                             // optional, "" and "." are the root; case is kept, no escapes
+  uint16_t qtype = kTypeA;
+  uint16_t qclass = kClassIn;
+  bool edns = false;         // append an OPT record (RFC 6891) owned by the root
+  uint16_t edns_udp_size = 1232;
+  uint8_t edns_version = 0;
+  bool edns_do = false;      // the DNSSEC OK bit
+};
+
+// The longest message encode_query() writes: header, a 255-byte name, QTYPE and QCLASS, OPT.
+constexpr size_t kMaxQueryMessage = kHeaderSize + kMaxNameLength + 4 + 11;
+
+// Writes `q` into out[0..cap) as a query message (QDCOUNT 1; ARCOUNT 1 with EDNS) and
+// returns its size, or 0 when qname is not a valid name (an empty label, a label over 63
+// bytes, over 255 bytes in all) or the message does not fit. Never allocates.
+size_t encode_query(const QueryParams& q, uint8_t* out, size_t cap) noexcept;
 
 }  // namespace beacon::dns

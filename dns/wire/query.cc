@@ -1,7 +1,7 @@
-#include "dns/query.h"
+#include "dns/wire/query.h"
 
-#include "dns/name.h"
-#include "dns/wire.h"
+#include "dns/wire/name.h"
+#include "dns/wire/wire.h"
 
 namespace beacon::dns {
 namespace {
@@ -43,6 +43,25 @@ size_t read_qname(const uint8_t* msg, size_t len, Query& q) noexcept {
     for (size_t i = 0; i < b; ++i) q.lower[out++] = ascii_lower(msg[pos + 1 + i]);
     pos += 1u + b;
   }
+}
+
+// Writes dotted text as a wire name (case kept, root byte included). False, with the writer
+// left part-written, when a label is empty or over 63 bytes or the name over 255 bytes.
+bool write_text_name(WireWriter& w, std::string_view text) noexcept {
+  if (!text.empty() && text.back() == '.') text.remove_suffix(1);  // "." is the root
+  size_t total = 1;                                                 // the root byte
+  for (bool more = !text.empty(); more;) {
+    size_t dot = text.find('.');
+    std::string_view label = text.substr(0, dot);
+    more = dot != std::string_view::npos;
+    if (more) text.remove_prefix(dot + 1);
+    total += 1 + label.size();
+    if (label.empty() || label.size() > kMaxLabelLength || total > kMaxNameLength) return false;
+    w.u8(static_cast<uint8_t>(label.size()));
+    w.bytes(label);
+  }
+  w.u8(0);
+  return true;
 }
 
 }  // namespace
@@ -105,6 +124,29 @@ ParseStatus parse_query(const uint8_t* msg, size_t len, Query& q) noexcept {
     pos += 10 + rdlen;
   }
   return ParseStatus::ok;
+}
+
+size_t encode_query(const QueryParams& q, uint8_t* out, size_t cap) noexcept {
+  WireWriter w(out, cap);
+  w.u16(q.id);
+  w.u16(q.flags);
+  w.u16(1);               // QDCOUNT
+  w.u16(0);               // ANCOUNT
+  w.u16(0);               // NSCOUNT
+  w.u16(q.edns ? 1 : 0);  // ARCOUNT
+  if (!write_text_name(w, q.qname)) return 0;
+  w.u16(q.qtype);
+  w.u16(q.qclass);
+  if (q.edns) {
+    w.u8(0);                         // owner: the root
+    w.u16(kTypeOpt);                 // TYPE
+    w.u16(q.edns_udp_size);          // CLASS: the requester's UDP payload size
+    w.u8(0);                         // TTL: extended rcode,
+    w.u8(q.edns_version);            //      version,
+    w.u16(q.edns_do ? kEdnsDo : 0);  //      DO and Z
+    w.u16(0);                        // RDLENGTH: no options
+  }
+  return w.ok() ? w.size() : 0;
 }
 
 }  // namespace beacon::dns
