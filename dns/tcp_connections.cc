@@ -14,9 +14,9 @@ TcpConnections::Handle TcpConnections::admit(std::shared_ptr<boost::asio::ip::tc
   while (!lru_.empty() && lru_.size() >= limits.max_total) {
     Handle oldest = lru_.front();
     unlist(*oldest);  // its session ends on the closed socket and finds it already gone
+    ++evicted_;
     boost::system::error_code ec;
     oldest->socket->close(ec);
-    ++evicted_;
   }
   ++per_client_[client];  // `held` may dangle after unlist() erased an entry
   auto conn = std::make_shared<Conn>();
