@@ -7,8 +7,9 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "base/address.h"
 #include "base/json_bounds.h"
-#include "config/validate.h"
+#include "base/meta.h"
 
 namespace beacon::api {
 namespace {
@@ -91,12 +92,12 @@ std::map<std::string, std::string> get_meta(const json& obj, std::string_view fo
     if (!value.is_string()) decode_failed(std::string(shown) + " value of \"" + k + "\" must be a string");
     out[k] = value.get<std::string>();
   }
-  if (out.size() > config::kMaxMetaPairs) {
+  if (out.size() > base::kMaxMetaPairs) {
     throw BadInput("Invalid " + std::string(shown) + ": metadata cannot contain more than " +
-                   std::to_string(config::kMaxMetaPairs) + " key/value pairs");
+                   std::to_string(base::kMaxMetaPairs) + " key/value pairs");
   }
   for (const auto& [k, value] : out) {
-    if (auto ok = config::check_meta_pair(k, value); !ok) {
+    if (auto ok = base::check_meta_pair(k, value); !ok) {
       throw BadInput("Invalid " + std::string(shown) + ": Couldn't load metadata pair ('" + k + "', '" + value +
                      "'): " + ok.error());
     }
@@ -105,7 +106,7 @@ std::map<std::string, std::string> get_meta(const json& obj, std::string_view fo
 }
 
 void check_address(const std::string& address, const char* what) {
-  if (!address.empty() && !config::is_ip_literal(address)) {
+  if (!address.empty() && !base::is_ip_literal(address)) {
     throw BadInput(std::string("Invalid ") + what + " \"" + address + "\": must be an IP address");
   }
 }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "config/loader.h"
+#include "base/duration.h"
 
 namespace beacon::api {
 namespace {
@@ -79,8 +79,8 @@ std::expected<BlockingParams, std::string> parse_blocking(const Request& request
   }
   out.wait = kDefaultWait;
   if (auto wait = request.get("wait"); wait && !wait->empty()) {
-    auto d = config::parse_duration(*wait);
-    if (!d) return std::unexpected("Invalid wait time: " + d.error().message);
+    auto d = base::parse_duration(*wait);
+    if (!d) return std::unexpected("Invalid wait time: " + d.error());
     out.wait = std::min(*d, kMaxWait);
   }
   return out;

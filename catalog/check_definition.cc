@@ -14,9 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/address.h"
+#include "base/duration.h"
 #include "base/json_bounds.h"
-#include "config/loader.h"
-#include "config/validate.h"
+#include "config/config.h"
 
 namespace beacon::catalog {
 namespace {
@@ -91,8 +92,8 @@ std::expected<uint32_t, Error> read_count(const json& v, std::string_view key) {
 std::expected<Duration, Error> read_duration(const json& v, std::string_view key) {
   if (is_unset(v)) return Duration{0};
   if (v.is_string()) {
-    auto d = config::parse_duration(v.get_ref<const std::string&>());
-    if (!d) return invalid(std::string(key) + ": " + d.error().message);
+    auto d = base::parse_duration(v.get_ref<const std::string&>());
+    if (!d) return invalid(std::string(key) + ": " + d.error());
     return *d;
   }
   if (v.is_number_unsigned()) return Duration{static_cast<int64_t>(v.get<uint64_t>() / 1'000'000)};
@@ -136,7 +137,7 @@ struct Targets {
 };
 
 std::expected<void, Error> check_target(std::string_view key, const std::string& value, bool allow_path) {
-  if (auto ok = config::check_host_port(value, allow_path); !ok) {
+  if (auto ok = base::check_host_port(value, allow_path); !ok) {
     return invalid(std::string(key) + " \"" + value + "\": " + ok.error());
   }
   return {};

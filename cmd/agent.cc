@@ -3,8 +3,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <malloc.h>
-#include <sys/resource.h>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +11,7 @@
 #include "catalog/writer.h"
 #include "cmd/config_services.h"
 #include "cmd/options.h"
+#include "cmd/process.h"
 #include "cmd/stores.h"
 #include "config/loader.h"
 #include "dns/recursor.h"
@@ -25,30 +24,9 @@
 namespace beacon::cmd {
 namespace {
 
-// Returns the allocator's free pages to the system (glibc keeps them after a peak).
-void release_free_memory() {
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
-}
-
-// A DNS and HTTP server holds a socket per client connection: take the whole file
-// descriptor allowance the system grants (the soft limit is often 1024).
-void raise_open_file_limit() {
-  rlimit r{};
-  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &r);
-  }
-}
-
 #ifndef BEACON_VERSION
 #define BEACON_VERSION "0.0.0"
 #endif
-
-std::string host_of(const std::string& address) {
-  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
-}
 
 // Everything the running agent holds, in construction order. The path of a committed write
 // (store -> ChangeFeed -> zone, blocking queries, local checks) is catalog::ChangeFeed's;
@@ -57,7 +35,7 @@ class Agent {
  public:
   Agent(AgentFlags flags, config::Config config)
       : flags_(std::move(flags)), config_(std::move(config)), feed_(local_keyspace(config_), post()),
-        zones_(config_, zone_holder_) {}
+        zones_(dns::zone_options(config_), zone_holder_) {}
 
   int run();
 
@@ -139,7 +117,7 @@ std::expected<void, std::string> Agent::open_datacenters() {
     r.feed = std::make_unique<catalog::ChangeFeed>(catalog::Keyspace(dc.etcd_prefix, dc.name), post());
     r.feed->replica().set_liveness(true);
     r.store = open_remote_etcd(config_, dc, r.feed->replica().keyspace(), post());
-    zones_.follow_remote(dc.name, *r.feed, config_);
+    zones_.follow_remote(dc.name, *r.feed);
     r.feed->follow(*r.store);
     log::info("catalog", "following datacenter ", dc.name, " at ", dc.etcd_endpoints.size(), " endpoints, prefix ",
               r.feed->replica().keyspace().dc_prefix());
@@ -170,15 +148,8 @@ std::expected<void, std::string> Agent::sync_services() {
     }
     return std::unexpected("cannot register the config services: " + r.error().message);
   }
-  if (etcd_mode(config_)) {
-    // Consul's serfHealth: the replica reads it critical while this node's alive key is gone.
-    catalog::Check alive = agent_alive_check(config_);
-    const catalog::Check* stored = feed_.replica().check(alive.node, alive.id);
-    if (!stored || stored->name != alive.name) {
-      if (auto w = writer_->register_check(alive); !w)
-        log::warn("catalog", "cannot register the agent's serfHealth check: ", w.error().message);
-    }
-  }
+  // Consul's serfHealth: the replica reads it critical while this node's alive key is gone.
+  if (etcd_mode(config_)) ensure_alive_check(config_, feed_.replica(), *writer_);
   feed_.flush();  // answer the config's services before anything else runs
   log::info("catalog", cs.services.size(), " services from config registered on node ", config_.node_name);
   return {};
@@ -258,7 +229,7 @@ void Agent::reload() {
   log::Level level;
   if (log::parse_level(next.log_level, level)) log::set_level(level);
   config_ = std::move(next);
-  zones_.configure(config_);
+  zones_.configure(dns::zone_options(config_));
   if (engine_) engine_->set_options(health_options(config_));
   if (recursor_) {
     if (auto r = recursor_->reconfigure(recursor_options(config_)); !r) log::error("dns", "recursors: ", r.error());

@@ -1,6 +1,7 @@
 #include "cmd/config_services.h"
 
 #include "catalog/check_definition.h"
+#include "log/log.h"
 
 namespace beacon::cmd {
 
@@ -59,6 +60,14 @@ ConfigServices config_services(const config::Config& config, const catalog::Repl
     out.checks.push_back(std::move(checks));
   }
   return out;
+}
+
+void ensure_alive_check(const config::Config& config, const catalog::Replica& replica, catalog::Writer& writer) {
+  catalog::Check alive = agent_alive_check(config);
+  const catalog::Check* stored = replica.check(alive.node, alive.id);
+  if (stored && stored->name == alive.name) return;
+  if (auto w = writer.register_check(alive); !w)
+    log::warn("catalog", "cannot register the agent's serfHealth check: ", w.error().message);
 }
 
 }  // namespace beacon::cmd

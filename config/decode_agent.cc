@@ -9,6 +9,8 @@
 #include <cctype>
 #include <limits>
 
+#include "base/address.h"
+#include "base/meta.h"
 #include "config/decode.h"
 #include "config/validate.h"
 
@@ -37,12 +39,12 @@ std::expected<std::string, std::string> domain_value(const std::string& text) {
 }
 
 std::expected<std::string, std::string> ip_value(const std::string& text) {
-  if (!is_ip_literal(text)) return std::unexpected("\"" + text + "\" is not an IP address");
+  if (!base::is_ip_literal(text)) return std::unexpected("\"" + text + "\" is not an IP address");
   return text;
 }
 
 std::expected<std::string, std::string> label_value(const std::string& text) {
-  if (!is_dns_label(text)) {
+  if (!base::is_dns_label(text)) {
     return std::unexpected("\"" + text + "\" must be 1..63 characters of [A-Za-z0-9-]");
   }
   return text;
@@ -71,14 +73,14 @@ Result decode_node_meta(const Fields& f, const toml::node& n, const std::string&
     std::string key_path = path + "." + std::string(key->str());
     auto text = f.string(*value, key_path);
     if (!text) return std::unexpected(text.error());
-    if (auto ok = check_meta_pair(key->str(), *text); !ok) {
+    if (auto ok = base::check_meta_pair(key->str(), *text); !ok) {
       return std::unexpected(error_at(f.origin(key->source()), key_path, ok.error()));
     }
     meta.insert_or_assign(std::string(key->str()), std::move(*text));
-    if (meta.size() > kMaxMetaPairs) {
+    if (meta.size() > base::kMaxMetaPairs) {
       return std::unexpected(
           error_at(f.origin(key->source()), key_path,
-                   "more than " + std::to_string(kMaxMetaPairs) + " node_meta pairs"));
+                   "more than " + std::to_string(base::kMaxMetaPairs) + " node_meta pairs"));
     }
   }
   return {};

@@ -4,6 +4,8 @@
 // checks) are left to finish_load(), which uses the origins recorded here.
 #include <limits>
 
+#include "base/address.h"
+#include "base/meta.h"
 #include "config/decode.h"
 #include "config/validate.h"
 
@@ -67,7 +69,7 @@ Result decode_check(const Fields& f, const toml::table& table, const std::string
     return [&f, &out, allow_path](const toml::node& n, const std::string& key) -> Result {
       auto text = f.string(n, key);
       if (!text) return std::unexpected(text.error());
-      if (auto ok = check_host_port(*text, allow_path); !ok) {
+      if (auto ok = base::check_host_port(*text, allow_path); !ok) {
         return std::unexpected(f.error(n, key, ok.error()));
       }
       out = std::move(*text);
@@ -193,7 +195,7 @@ Result decode_service(const Fields& f, const toml::table& table, const std::stri
        {"address",
         [&](const toml::node& n, const std::string& key) -> Result {
           auto ok = f.into(svc.address)(n, key);
-          if (ok && !svc.address.empty() && !is_ip_literal(svc.address)) {
+          if (ok && !svc.address.empty() && !base::is_ip_literal(svc.address)) {
             return std::unexpected(f.error(n, key, "\"" + svc.address + "\" is not an IP address"));
           }
           return ok;
@@ -203,15 +205,15 @@ Result decode_service(const Fields& f, const toml::table& table, const std::stri
         [&](const toml::node& n, const std::string& key) -> Result {
           auto meta = f.table(n, key);
           if (!meta) return std::unexpected(meta.error());
-          if ((*meta)->size() > kMaxMetaPairs) {
+          if ((*meta)->size() > base::kMaxMetaPairs) {
             return std::unexpected(
-                f.error(n, key, "has more than " + std::to_string(kMaxMetaPairs) + " pairs"));
+                f.error(n, key, "has more than " + std::to_string(base::kMaxMetaPairs) + " pairs"));
           }
           for (const auto& [name, value] : in_file_order(**meta)) {
             std::string item_path = key + "." + std::string(name->str());
             auto text = f.string(*value, item_path);
             if (!text) return std::unexpected(text.error());
-            if (auto ok = check_meta_pair(name->str(), *text); !ok) {
+            if (auto ok = base::check_meta_pair(name->str(), *text); !ok) {
               return std::unexpected(error_at(f.origin(name->source()), item_path, ok.error()));
             }
             svc.meta[std::string(name->str())] = std::move(*text);

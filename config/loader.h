@@ -24,12 +24,6 @@ struct Error {
   std::string message;  // "file:line:col: key: reason", ready to print
 };
 
-// Parses a Consul duration string: a sequence of decimal numbers, each with an optional
-// fraction and a unit ("ns", "us", "µs", "ms", "s", "m", "h"), e.g. "500ms", "1.5s", "1h30m".
-// "0" alone is zero. Returns the duration rounded down to milliseconds, or an Error whose
-// message describes the problem (the caller adds file/line/key). Negative values are errors.
-std::expected<Duration, Error> parse_duration(std::string_view text);
-
 // Reads, merges and validates `files` in order. Returns the complete Config with defaults
 // filled in (node_name from the host name when unset, service IDs from names, check IDs and
 // names as Consul derives them), or the first error found. A file that cannot be read gives

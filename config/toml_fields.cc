@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/duration.h"
+
 namespace beacon::config::detail {
 namespace {
 
@@ -101,8 +103,8 @@ std::expected<Duration, Error> Fields::duration(const toml::node& n, const std::
   if (value == nullptr) {
     return std::unexpected(wrong_type(*this, n, key, "a duration string such as \"10s\""));
   }
-  auto parsed = parse_duration(value->get());
-  if (!parsed) return std::unexpected(error(n, key, parsed.error().message));
+  auto parsed = base::parse_duration(value->get());
+  if (!parsed) return std::unexpected(error(n, key, parsed.error()));
   return *parsed;
 }
 

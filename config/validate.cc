@@ -1,4 +1,4 @@
-// Value checks that need no TOML: names, addresses, CIDRs and meta pairs.
+// Value checks that need no TOML: domains, datacenter names, CIDRs, recursors, etcd endpoints.
 #include "config/validate.h"
 
 #include <arpa/inet.h>
@@ -8,52 +8,21 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/address.h"
+
 namespace beacon::config {
+
+using base::is_dns_label;
+using base::is_host_name;
+using base::is_ip_literal;
+using base::is_ipv4;
+using base::is_ipv6;
+using base::split_host_port;
+
 namespace {
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// Parses a decimal port 1..65535 with no sign and no leading garbage.
-bool parse_port(std::string_view text) {
-  if (text.empty() || text.size() > 5) return false;
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size() && value >= 1 && value <= 65535;
-}
-
-// Splits "host:port" or "[v6]:port". Returns false when there is no port separator.
-bool split_host_port(std::string_view text, std::string_view& host, std::string_view& port,
-                     bool& bracketed) {
-  bracketed = false;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return false;
-    }
-    bracketed = true;
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    return true;
-  }
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  host = text.substr(0, colon);
-  port = text.substr(colon + 1);
-  return true;
-}
-
-bool is_ipv4(std::string_view text) {
-  std::string s(text);
-  in_addr addr{};
-  return inet_pton(AF_INET, s.c_str(), &addr) == 1;
-}
-
-bool is_ipv6(std::string_view text) {
-  std::string s(text);
-  in6_addr addr{};
-  return inet_pton(AF_INET6, s.c_str(), &addr) == 1;
 }
 
 }  // namespace
@@ -84,14 +53,6 @@ std::expected<std::string, std::string> normalize_domain(std::string_view text) 
   return name;
 }
 
-bool is_dns_label(std::string_view text) {
-  if (text.empty() || text.size() > 63) return false;
-  for (char c : text) {
-    if (!is_alnum(c) && c != '-') return false;
-  }
-  return true;
-}
-
 std::expected<std::string, std::string> normalize_datacenter(std::string_view text) {
   if (!is_dns_label(text)) {
     return std::unexpected("\"" + std::string(text) + "\" must be 1..63 characters of [A-Za-z0-9-]");
@@ -100,27 +61,6 @@ std::expected<std::string, std::string> normalize_datacenter(std::string_view te
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lower;
 }
-
-bool is_host_name(std::string_view text) {
-  if (text.empty() || text.size() > 253) return false;
-  std::string_view last;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto dot = text.find('.', start);
-    if (dot == std::string_view::npos) dot = text.size();
-    std::string_view label = text.substr(start, dot - start);
-    if (!is_dns_label(label) || label.front() == '-' || label.back() == '-') return false;
-    last = label;
-    start = dot + 1;
-  }
-  // "10.0.0.256" is a mistyped address, not a name.
-  for (char c : last) {
-    if (c < '0' || c > '9') return true;
-  }
-  return false;
-}
-
-bool is_ip_literal(std::string_view text) { return is_ipv4(text) || is_ipv6(text); }
 
 std::expected<std::string, std::string> normalize_cidr(std::string_view text) {
   auto slash = text.find('/');
@@ -170,29 +110,7 @@ std::expected<void, std::string> check_recursor(std::string_view text) {
   if (bracketed ? !is_ipv6(host) : !is_ipv4(host)) {
     return std::unexpected("\"" + std::string(host) + "\" is not an IP address");
   }
-  if (!parse_port(port)) return std::unexpected(std::string("port must be 1..65535"));
-  return {};
-}
-
-std::expected<void, std::string> check_host_port(std::string_view text, bool allow_path) {
-  if (allow_path) {
-    // The service path follows the port: "host:port/pkg.Service".
-    auto close = text.find(']');
-    auto slash = text.find('/', close == std::string_view::npos ? 0 : close);
-    if (slash != std::string_view::npos) text = text.substr(0, slash);
-  }
-  std::string_view host, port;
-  bool bracketed = false;
-  if (!split_host_port(text, host, port, bracketed) || host.empty()) {
-    return std::unexpected(std::string("must be \"host:port\""));
-  }
-  if (bracketed && !is_ipv6(host)) {
-    return std::unexpected("\"" + std::string(host) + "\" is not an IPv6 address");
-  }
-  if (!bracketed && host.find(':') != std::string_view::npos) {
-    return std::unexpected(std::string("write an IPv6 host as \"[addr]:port\""));
-  }
-  if (!parse_port(port)) return std::unexpected(std::string("port must be 1..65535"));
+  if (!base::is_port(port)) return std::unexpected(std::string("port must be 1..65535"));
   return {};
 }
 
@@ -241,7 +159,7 @@ std::expected<std::string, std::string> normalize_etcd_endpoint(std::string_view
   } else {
     return std::unexpected("\"" + std::string(host) + "\" is not an IP address or host name");
   }
-  if (!parse_port(port)) return std::unexpected(std::string("port must be 1..65535"));
+  if (!base::is_port(port)) return std::unexpected(std::string("port must be 1..65535"));
   unsigned port_value = 0;
   std::from_chars(port.data(), port.data() + port.size(), port_value);
   return scheme + "://" + host_out + ":" + std::to_string(port_value);
@@ -257,27 +175,6 @@ std::expected<void, std::string> check_etcd_prefix(std::string_view text) {
   }
   if (text.front() == '/') return std::unexpected(std::string("must not start with '/'"));
   if (text.back() != '/') return std::unexpected(std::string("must end with '/'"));
-  return {};
-}
-
-std::expected<void, std::string> check_meta_pair(std::string_view key, std::string_view value) {
-  if (key.empty()) return std::unexpected(std::string("meta key must not be empty"));
-  if (key.size() > kMaxMetaKeyLength) {
-    return std::unexpected("meta key is longer than " + std::to_string(kMaxMetaKeyLength) +
-                           " characters");
-  }
-  for (char c : key) {
-    if (!is_alnum(c) && c != '-' && c != '_') {
-      return std::unexpected(std::string("meta key may only hold letters, digits, '-' and '_'"));
-    }
-  }
-  if (key.starts_with("consul-")) {
-    return std::unexpected(std::string("meta key prefix \"consul-\" is reserved"));
-  }
-  if (value.size() > kMaxMetaValueLength) {
-    return std::unexpected("meta value is longer than " + std::to_string(kMaxMetaValueLength) +
-                           " characters");
-  }
   return {};
 }
 

@@ -13,24 +13,6 @@ std::string name_labels(const std::string& name) {
   return make_label(ascii_lower(name.substr(0, 63))).value_or(std::string("\1_"));
 }
 
-std::optional<std::string> parse_ip(std::string_view text) {
-  char buf[64];
-  if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = 0;
-  unsigned char bytes[16];
-  if (inet_pton(AF_INET, buf, bytes) == 1) return std::string(reinterpret_cast<char*>(bytes), 4);
-  if (inet_pton(AF_INET6, buf, bytes) == 1) return std::string(reinterpret_cast<char*>(bytes), 16);
-  return std::nullopt;
-}
-
-std::string ip_to_text(std::string_view bytes) {
-  char buf[INET6_ADDRSTRLEN] = {0};
-  if (bytes.size() == 4) inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
-  else if (bytes.size() == 16) inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
-  return buf;
-}
-
 std::string hex_address(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -1,10 +1,11 @@
-// beacon::dns names of beacon's own: the labels of a node name, IP literals, and the names
+// beacon::dns names of beacon's own: the labels of a node name and the names
 // beacon synthesises from addresses (the <hex> label of "<hex>.addr" names, reverse names
 // below in-addr.arpa and ip6.arpa).
 //
 // Zone logic rather than wire format (the wire names themselves are in dns/wire/name.h).
 // These run when the zone is built and in tests, not per query, so they return
-// std::string. All functions are pure and thread-safe.
+// std::string. IP literals are parsed by base/address.h. All functions are pure and
+// thread-safe.
 #pragma once
 
 #include <optional>
@@ -16,11 +17,6 @@ namespace beacon::dns {
 // Labels for a name that may contain dots (node names); when it is not a valid DNS name, one
 // label of its first 63 bytes, lower-cased ("\1_" for an empty name).
 std::string name_labels(const std::string& name);
-
-// An IP literal (v4 or v6) to 4 or 16 network-order bytes. nullopt when not an IP literal.
-std::optional<std::string> parse_ip(std::string_view text);
-// 4 or 16 bytes back to text ("10.0.0.1", "2001:db8::1").
-std::string ip_to_text(std::string_view bytes);
 
 // Address bytes to the lower-case hex label used in "<hex>.addr" names: 8 digits for IPv4,
 // 32 for IPv6 (fully expanded, no colons).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "base/address.h"
 #include "dns/name.h"
 
 namespace beacon::dns {
@@ -20,7 +21,7 @@ void ReverseMap::set_node(const std::string& name, const catalog::Node* node) {
     node_address_.erase(old);
   }
   if (node) {
-    if (auto ip = parse_ip(node->address)) {
+    if (auto ip = base::parse_ip(node->address)) {
       node_address_[name] = *ip;
       claim(*ip, true, name, +1);
     }

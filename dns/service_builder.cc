@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/address.h"
 #include "dns/name.h"
 #include "dns/wire/name.h"
 #include "dns/zone_builder.h"  // meta_txt_rdata
@@ -66,7 +67,7 @@ InstanceRecord ServiceBuilder::make_record(const catalog::Replica& replica, cons
   r.healthy = usable(health);
   const catalog::Node* node = svc.address.empty() ? replica.node(svc.node) : nullptr;
   const std::string& address = node ? node->address : svc.address;
-  auto ip = parse_ip(address);
+  auto ip = base::parse_ip(address);
   if (!ip) {  // hostnames (CNAME answers) are not served yet
     r.family = 0;
     return r;

@@ -18,15 +18,9 @@
 
 #include "catalog/replica.h"
 #include "dns/zone.h"
+#include "dns/zone_options.h"  // ServicePolicy
 
 namespace beacon::dns {
-
-// How entries are derived from instances (from the config, see ZoneBuilder::configure).
-struct ServicePolicy {
-  std::vector<std::pair<std::string, uint32_t>> ttl_rules;  // lower-case name or prefix* -> seconds
-  bool only_passing = false;
-  double protect_threshold = 0;
-};
 
 class ServiceBuilder {
  public:

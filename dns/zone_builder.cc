@@ -9,6 +9,7 @@
 #include <set>
 #include <string_view>
 
+#include "base/address.h"
 #include "dns/name.h"
 #include "dns/reverse_map.h"
 #include "dns/service_builder.h"
@@ -16,11 +17,6 @@
 
 namespace beacon::dns {
 namespace {
-
-uint32_t seconds(config::Duration d) {
-  auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-  return s < 0 ? 0 : static_cast<uint32_t>(std::min<int64_t>(s, INT32_MAX));
-}
 
 // Appends one TXT character-string (at most 255 bytes; longer text is cut).
 void append_char_string(std::string& rdata, std::string_view s) {
@@ -75,45 +71,9 @@ std::string meta_txt_rdata(const std::string& key, const std::string& value) {
   return rdata;
 }
 
-ZoneSettings make_zone_settings(const config::Config& c) {
-  ZoneSettings s;
-  s.domain = text_to_labels(c.domain).value_or("") + std::string(1, '\0');
-  if (!c.alt_domain.empty()) s.alt_domain = text_to_labels(c.alt_domain).value_or("") + std::string(1, '\0');
-  s.datacenter = ascii_lower(c.datacenter);
-  s.dc_label = make_label(s.datacenter).value_or("");
-  s.ns_target = name_labels(c.node_name) + "\4node" + s.dc_label;
-  if (auto ip = parse_ip(c.bind_addr)) {
-    s.ns_family = ip->size() == 4 ? 4 : 6;
-    std::memcpy(s.ns_addr, ip->data(), ip->size());
-  }
-  const auto& d = c.dns_config;
-  s.node_ttl = seconds(d.node_ttl);
-  s.soa_refresh = d.soa.refresh;
-  s.soa_retry = d.soa.retry;
-  s.soa_expire = d.soa.expire;
-  s.soa_min_ttl = d.soa.min_ttl;
-  s.udp_answer_limit = d.udp_answer_limit;
-  s.a_record_limit = d.a_record_limit;
-  s.enable_truncate = d.enable_truncate;
-  s.edns_udp_size = d.edns_udp_size;
-  s.recursion_available = !c.recursors.empty();
-  for (const std::string& block : d.recursion_allowed_from) {
-    size_t slash = block.find('/');
-    auto ip = parse_ip(block.substr(0, slash));
-    if (!ip) continue;  // the config loader has validated these
-    Cidr cidr;
-    cidr.family = ip->size() == 4 ? 4 : 6;
-    std::memcpy(cidr.bytes, ip->data(), ip->size());
-    int max = cidr.family == 4 ? 32 : 128;
-    cidr.prefix = static_cast<uint8_t>(slash == std::string::npos ? max : std::min(max, std::atoi(block.c_str() + slash + 1)));
-    s.recursion_allowed_from.push_back(cidr);
-  }
-  return s;
-}
-
-ZoneBuilder::ZoneBuilder(const config::Config& config)
+ZoneBuilder::ZoneBuilder(const ZoneOptions& options)
     : services_(std::make_unique<ServiceBuilder>()), reverse_(std::make_unique<ReverseMap>()) {
-  configure(config);
+  configure(options);
   auto empty = std::make_shared<Zone>();
   empty->settings = settings_;
   current_ = std::move(empty);
@@ -123,14 +83,9 @@ ZoneBuilder::~ZoneBuilder() = default;
 ZoneBuilder::ZoneBuilder(ZoneBuilder&&) noexcept = default;
 ZoneBuilder& ZoneBuilder::operator=(ZoneBuilder&&) noexcept = default;
 
-void ZoneBuilder::configure(const config::Config& config) {
-  settings_ = std::make_shared<const ZoneSettings>(make_zone_settings(config));
-  ServicePolicy policy;
-  for (const auto& [key, ttl] : config.dns_config.service_ttl)
-    policy.ttl_rules.emplace_back(ascii_lower(key), seconds(ttl));
-  policy.only_passing = config.dns_config.only_passing;
-  policy.protect_threshold = config.dns_config.protect_threshold;
-  services_->configure(settings_, std::move(policy));
+void ZoneBuilder::configure(const ZoneOptions& options) {
+  settings_ = std::make_shared<const ZoneSettings>(options.answer);
+  services_->configure(settings_, options.services);
   full_next_ = true;
 }
 
@@ -139,7 +94,7 @@ uint32_t ZoneBuilder::service_ttl(const std::string& service) const { return ser
 std::shared_ptr<const NodeEntry> ZoneBuilder::build_node(const catalog::Node& node) const {
   auto n = std::make_shared<NodeEntry>();
   n->name = node.name;
-  if (auto ip = parse_ip(node.address)) {
+  if (auto ip = base::parse_ip(node.address)) {
     n->family = ip->size() == 4 ? 4 : 6;
     std::memcpy(n->addr, ip->data(), ip->size());
   }

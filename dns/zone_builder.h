@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "catalog/replica.h"
-#include "config/config.h"
 #include "dns/zone.h"
+#include "dns/zone_options.h"
 
 namespace beacon::dns {
 
@@ -24,14 +24,14 @@ class ServiceBuilder;
 
 class ZoneBuilder {
  public:
-  explicit ZoneBuilder(const config::Config& config);
+  explicit ZoneBuilder(const ZoneOptions& options);
   ~ZoneBuilder();
   ZoneBuilder(ZoneBuilder&&) noexcept;
   ZoneBuilder& operator=(ZoneBuilder&&) noexcept;
 
   // Replaces the DNS settings (TTLs, limits, domains, SOA, health policy). The next build()
   // rebuilds everything.
-  void configure(const config::Config& config);
+  void configure(const ZoneOptions& options);
 
   // Returns a new Zone reflecting `replica`, rebuilding the parts `change` touched (all of
   // it after configure() or when change.all is set). Never fails: an instance whose address
@@ -64,9 +64,6 @@ class ZoneBuilder {
   std::unique_ptr<ServiceBuilder> services_;
   std::unique_ptr<ReverseMap> reverse_;
 };
-
-// Converts the agent config into answer-path settings. Exposed for tests.
-ZoneSettings make_zone_settings(const config::Config& config);
 
 // RFC 1464 TXT rdata (one character-string) for a meta pair, escaped as Consul does; a key
 // starting with "rfc1035-" gives the value alone. Exposed for tests.

@@ -5,21 +5,16 @@
 
 namespace beacon::dns {
 
-ZonePublisher::ZonePublisher(const config::Config& config, SnapshotHolder<Zone>& holder)
-    : holder_(holder), local_(config) {}
-
-config::Config ZonePublisher::remote_config(config::Config config, const std::string& name) {
-  config.datacenter = name;
-  return config;
-}
+ZonePublisher::ZonePublisher(const ZoneOptions& options, SnapshotHolder<Zone>& holder)
+    : holder_(holder), options_(options), local_(options) {}
 
 void ZonePublisher::follow_local(catalog::ChangeFeed& feed) {
   local_replica_ = &feed.replica();
   feed.subscribe([this](uint64_t, const catalog::Change& change) { publish_local(change); });
 }
 
-void ZonePublisher::follow_remote(const std::string& name, catalog::ChangeFeed& feed, const config::Config& config) {
-  remote_.push_back(std::make_unique<Remote>(name, feed, config));
+void ZonePublisher::follow_remote(const std::string& name, catalog::ChangeFeed& feed) {
+  remote_.push_back(std::make_unique<Remote>(name, feed, options_));
   Remote* remote = remote_.back().get();
   feed.subscribe([this, remote](uint64_t, const catalog::Change& change) { on_remote_change(*remote, change); });
 }
@@ -48,12 +43,13 @@ void ZonePublisher::refresh_remote_zones() {
   local_.set_remote(std::move(zones));
 }
 
-void ZonePublisher::configure(const config::Config& config) {
-  local_.configure(config);
+void ZonePublisher::configure(const ZoneOptions& options) {
+  options_ = options;
+  local_.configure(options_);
   catalog::Change all;
   all.all = true;
   for (auto& r : remote_) {
-    r->builder.configure(remote_config(config, r->name));
+    r->builder.configure(options_.for_datacenter(r->name));
     r->zone = r->builder.build(r->feed.replica(), all);
   }
   if (!remote_.empty()) refresh_remote_zones();

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "catalog/change_feed.h"
-#include "config/config.h"
 #include "dns/snapshot.h"
 #include "dns/zone.h"
 #include "dns/zone_builder.h"
@@ -25,37 +24,36 @@ namespace beacon::dns {
 class ZonePublisher {
  public:
   // `holder` must outlive the publisher; the feeds must outlive it too.
-  ZonePublisher(const config::Config& config, SnapshotHolder<Zone>& holder);
+  ZonePublisher(const ZoneOptions& options, SnapshotHolder<Zone>& holder);
 
   // Publishes the local zone on every flush of `feed` (the first right away, when the feed
   // loads or follows its store). Call once, before the feed loads.
   void follow_local(catalog::ChangeFeed& feed);
   // Another datacenter `name`, followed read-only: its zone is rebuilt on each flush of
-  // `feed` and served through the local zone. `config` is the agent's (as given to the
-  // constructor or the last configure()).
-  void follow_remote(const std::string& name, catalog::ChangeFeed& feed, const config::Config& config);
+  // `feed` and served through the local zone, with the options in force for the local one
+  // (from the constructor or the last configure()) under its own datacenter name.
+  void follow_remote(const std::string& name, catalog::ChangeFeed& feed);
 
   // New settings (SIGHUP): every zone is rebuilt whole and the local one published.
-  void configure(const config::Config& config);
+  void configure(const ZoneOptions& options);
 
   ZoneBuilder& builder() { return local_; }
 
  private:
   struct Remote {
-    Remote(std::string dc, catalog::ChangeFeed& f, const config::Config& config)
-        : name(std::move(dc)), feed(f), builder(remote_config(config, name)) {}
+    Remote(std::string dc, catalog::ChangeFeed& f, const ZoneOptions& options)
+        : name(std::move(dc)), feed(f), builder(options.for_datacenter(name)) {}
     std::string name;
     catalog::ChangeFeed& feed;
     ZoneBuilder builder;
     std::shared_ptr<const Zone> zone;
   };
-  // The agent's settings with another datacenter's name (its zone answers as that datacenter).
-  static config::Config remote_config(config::Config config, const std::string& name);
   void publish_local(const catalog::Change& change);
   void on_remote_change(Remote& remote, const catalog::Change& change);
   void refresh_remote_zones();
 
   SnapshotHolder<Zone>& holder_;
+  ZoneOptions options_;
   ZoneBuilder local_;
   const catalog::Replica* local_replica_ = nullptr;
   std::vector<std::unique_ptr<Remote>> remote_;

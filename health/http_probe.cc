@@ -11,7 +11,7 @@
 #include <limits>
 #include <optional>
 
-#include "config/validate.h"
+#include "base/address.h"
 #include "health/probe.h"
 
 namespace beacon::health {
@@ -175,7 +175,7 @@ asio::awaitable<ProbeResult> probe_http(HttpProbe p) {
   if (url->https) {
     if (!p.tls) p.tls = make_tls_context(true);
     asio::ssl::stream<beast::tcp_stream&> tls(stream, *p.tls);
-    if (!config::is_ip_literal(url->host)) SSL_set_tlsext_host_name(tls.native_handle(), url->host.c_str());
+    if (!base::is_ip_literal(url->host)) SSL_set_tlsext_host_name(tls.native_handle(), url->host.c_str());
     if (SSL_CTX_get_verify_mode(p.tls->native_handle()) & SSL_VERIFY_PEER) {
       tls.set_verify_callback(asio::ssl::host_name_verification(url->host), ec);
     }

@@ -8,7 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "config/validate.h"
+#include "base/address.h"
 
 namespace beacon::health {
 
@@ -51,7 +51,7 @@ std::string go_duration(Duration d) {
 }
 
 bool split_host_port(const std::string& target, std::string& host, std::string& port) {
-  if (!config::check_host_port(target, false)) return false;
+  if (!base::check_host_port(target, false)) return false;
   size_t colon = target.rfind(':');
   host = target.substr(0, colon);
   port = target.substr(colon + 1);
@@ -74,7 +74,7 @@ asio::awaitable<tcp::resolver::results_type> resolve_within(const std::string& h
   };
   // An IP literal needs no lookup: skipping the resolver thread's round trip is most of the
   // CPU saved per probe when thousands of checks target addresses (bench/health.sh).
-  if (config::is_ip_literal(host)) {
+  if (base::is_ip_literal(host)) {
     boost::system::error_code parse_ec;
     auto address = asio::ip::make_address(host, parse_ec);
     char* end = nullptr;
@@ -88,7 +88,7 @@ asio::awaitable<tcp::resolver::results_type> resolve_within(const std::string& h
   auto ex = co_await asio::this_coro::executor;
   auto lookup = std::make_shared<Lookup>(ex);
   auto flags = tcp::resolver::numeric_service;
-  if (config::is_ip_literal(host)) flags |= tcp::resolver::numeric_host;
+  if (base::is_ip_literal(host)) flags |= tcp::resolver::numeric_host;
   lookup->timer.expires_after(timeout);
   lookup->resolver.async_resolve(host, port, flags,
                                  [lookup](const boost::system::error_code& e, tcp::resolver::results_type r) {

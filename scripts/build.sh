@@ -12,6 +12,10 @@ case "$mode" in
   sanitize) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DBEACON_SANITIZE=ON) ;;
   *) echo "usage: $0 [release|debug|sanitize]" >&2; exit 2 ;;
 esac
+# A compiler cache, when installed, makes rebuilds in other worktrees and after a clean cheap.
+if command -v ccache >/dev/null 2>&1; then
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 # Progress and errors go to stderr; stdout is only the build directory, for scripts.
 cmake -S . -B "$dir" -G Ninja "${args[@]}" >&2
 cmake --build "$dir" -j "${BEACON_JOBS:-2}" >&2

@@ -23,20 +23,6 @@ TEST_CASE("normalize_domain", "[config][validate]") {
   CHECK_FALSE(normalize_domain("con*sul").has_value());
 }
 
-TEST_CASE("is_dns_label and is_ip_literal", "[config][validate]") {
-  CHECK(is_dns_label("Node-1"));
-  CHECK_FALSE(is_dns_label(""));
-  CHECK_FALSE(is_dns_label("a_b"));
-  CHECK_FALSE(is_dns_label("a.b"));
-  CHECK_FALSE(is_dns_label(std::string(64, 'x')));
-  CHECK(is_ip_literal("127.0.0.1"));
-  CHECK(is_ip_literal("::1"));
-  CHECK(is_ip_literal("2001:db8::1"));
-  CHECK_FALSE(is_ip_literal("[::1]"));
-  CHECK_FALSE(is_ip_literal("localhost"));
-  CHECK_FALSE(is_ip_literal("1.2.3.4:53"));
-}
-
 TEST_CASE("normalize_cidr", "[config][validate]") {
   CHECK(normalize_cidr("127.0.0.0/8").value() == "127.0.0.0/8");
   CHECK(normalize_cidr("10.1.2.3/16").value() == "10.1.0.0/16");
@@ -50,7 +36,7 @@ TEST_CASE("normalize_cidr", "[config][validate]") {
   CHECK_FALSE(normalize_cidr("10.0.0.0/33").has_value());
 }
 
-TEST_CASE("check_recursor and check_host_port", "[config][validate]") {
+TEST_CASE("check_recursor", "[config][validate]") {
   CHECK(check_recursor("8.8.8.8").has_value());
   CHECK(check_recursor("8.8.8.8:53").has_value());
   CHECK(check_recursor("::1").has_value());
@@ -61,25 +47,6 @@ TEST_CASE("check_recursor and check_host_port", "[config][validate]") {
   CHECK_FALSE(check_recursor("8.8.8.8:").has_value());
   CHECK_FALSE(check_recursor("8.8.8.8:65536").has_value());
 
-  CHECK(check_host_port("localhost:80", false).has_value());
-  CHECK(check_host_port("[::1]:80", false).has_value());
-  CHECK(check_host_port("svc:9000/pkg.Health", true).has_value());
-  CHECK(check_host_port("[::1]:9000/pkg.Health", true).has_value());
-  CHECK_FALSE(check_host_port("svc:9000/pkg.Health", false).has_value());
-  CHECK_FALSE(check_host_port(":80", false).has_value());
-  CHECK_FALSE(check_host_port("::1:80", false).has_value());
-  CHECK_FALSE(check_host_port("host", false).has_value());
-}
-
-TEST_CASE("check_meta_pair", "[config][validate]") {
-  CHECK(check_meta_pair("version", "1.0").has_value());
-  CHECK(check_meta_pair("a-b_C9", "").has_value());
-  CHECK(check_meta_pair(std::string(128, 'k'), std::string(512, 'v')).has_value());
-  CHECK_FALSE(check_meta_pair("", "v").has_value());
-  CHECK_FALSE(check_meta_pair(std::string(129, 'k'), "v").has_value());
-  CHECK_FALSE(check_meta_pair("k", std::string(513, 'v')).has_value());
-  CHECK_FALSE(check_meta_pair("a.b", "v").has_value());
-  CHECK_FALSE(check_meta_pair("consul-version", "v").has_value());
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Test fixture for the DNS answer layer: a real catalog (MemoryStore, Writer,
-// Replica) feeding a real ZoneBuilder, and an ldns-based client that sends a question
-// through dns::answer() and decodes the reply. DnsCase/check_case compare a reply with
-// expected sections, ignoring record order (CoreDNS-style table tests).
+// Replica) feeding a real ZonePublisher, and a client that sends a question through
+// dns::answer() and decodes the reply with the shared decoder of tests/support/dns_message.h.
+// check_case compares a reply with expected sections, ignoring record order, through the one
+// case checker of tests/support/dns_case.h (adding the exact flag string).
 #pragma once
 
 

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "base/address.h"
 #include "dns/name.h"
 #include "dns/wire/wire.h"
 #include "tests/dns/dns_fixture.h"
@@ -71,14 +72,14 @@ TEST_CASE("service_ttl: exact, then longest prefix, then star", "[dns][zone]") {
   config::Config cfg = Fixture::default_config();
   cfg.dns_config.service_ttl = {{"*", std::chrono::seconds(1)}, {"a*", std::chrono::seconds(2)},
                                 {"ab*", std::chrono::seconds(3)}, {"abc", std::chrono::seconds(4)}};
-  ZoneBuilder b(cfg);
+  ZoneBuilder b(zone_options(cfg));
   CHECK(b.service_ttl("abc") == 4);
   CHECK(b.service_ttl("abd") == 3);
   CHECK(b.service_ttl("ax") == 2);
   CHECK(b.service_ttl("zzz") == 1);
   CHECK(b.service_ttl("ABC") == 4);
   cfg.dns_config.service_ttl.clear();
-  CHECK(ZoneBuilder(cfg).service_ttl("abc") == 0);
+  CHECK(ZoneBuilder(zone_options(cfg)).service_ttl("abc") == 0);
 }
 
 TEST_CASE("RFC 1464 escaping of node meta", "[dns][zone]") {
@@ -94,13 +95,13 @@ TEST_CASE("RFC 1464 escaping of node meta", "[dns][zone]") {
 }
 
 TEST_CASE("address names", "[dns][name]") {
-  CHECK(hex_address(*parse_ip("10.1.0.1")) == "0a010001");
-  CHECK(hex_address(*parse_ip("2001:db8::1")) == "20010db8000000000000000000000001");
-  CHECK(parse_hex_address("0A010001") == parse_ip("10.1.0.1"));
+  CHECK(hex_address(*base::parse_ip("10.1.0.1")) == "0a010001");
+  CHECK(hex_address(*base::parse_ip("2001:db8::1")) == "20010db8000000000000000000000001");
+  CHECK(parse_hex_address("0A010001") == base::parse_ip("10.1.0.1"));
   CHECK(!parse_hex_address("0a01000").has_value());
-  CHECK(parse_reverse(std::string("\1\x31\1\x30\1\x31\2\x31\x30", 9), false) == parse_ip("10.1.0.1"));
+  CHECK(parse_reverse(std::string("\1\x31\1\x30\1\x31\2\x31\x30", 9), false) == base::parse_ip("10.1.0.1"));
   CHECK(!parse_reverse(std::string("\1\x31\1\x30\1\x31", 6), false).has_value());
-  CHECK(ip_to_text(*parse_ip("::1")) == "::1");
+  CHECK(base::ip_to_text(*base::parse_ip("::1")) == "::1");
 }
 
 }  // namespace
@@ -345,7 +346,7 @@ TEST_CASE("incremental zone builds equal full builds under random catalog change
   auto store = std::make_unique<catalog::MemoryStore>();
   catalog::Writer writer(*store, ks);
   catalog::Replica replica(ks);
-  ZoneBuilder builder(cfg);
+  ZoneBuilder builder(zone_options(cfg));
   catalog::Change pending;
   store->watch([&](uint64_t index, const std::vector<catalog::Event>& ev) { pending.merge(replica.apply(index, ev)); });
 
@@ -417,7 +418,7 @@ TEST_CASE("incremental zone builds equal full builds under random catalog change
       builder.build(replica, pending);
       pending = catalog::Change{};
       ++builds;
-      ZoneBuilder fresh(cfg);
+      ZoneBuilder fresh(zone_options(cfg));
       catalog::Change all;
       all.all = true;
       auto incremental = canonical(*builder.current());

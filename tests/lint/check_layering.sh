@@ -75,6 +75,11 @@ wiring=$(grep -nE '\.apply\(|ZoneBuilder|\.build\(' cmd/*.cc cmd/*.h 2>/dev/null
 if [ -n "$wiring" ]; then
   echo "layering: cmd/ holds wiring only (replica applies and zone builds live below it):"; echo "$wiring" | sed 's/^/  /'; fail=1
 fi
+# The value checks other modules share are in base/ (addresses, durations, meta); config's own
+# (domains, CIDRs, recursors, etcd endpoints) stay with the loader.
+for d in catalog health dns api; do forbid "$d" 'config/validate\.h|config/loader\.h' "$d/ takes shared value checks from base/"; done
+# The zone builder takes its own options (dns/zone_options.h), not the agent's Config.
+forbid_in "dns/zone_builder.h dns/zone_publisher.h dns/service_builder.h" 'config/config\.h' "the zone builder takes ZoneOptions"
 for d in log config health dns cmd; do forbid "$d" 'nlohmann' "only catalog/ and api/ include nlohmann json"; done
 for d in log config catalog health dns api cmd; do forbid "$d" 'ldns/' "ldns stays in tests (the query path is hand-written)"; done
 for d in log config catalog health api cmd; do forbid "$d" 'ares' "only dns/ (the recursor) includes c-ares"; done

@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "config/loader.h"
+#include "base/duration.h"
 
-namespace beacon::config {
+namespace beacon::base {
 namespace {
 
 using std::chrono::hours;
@@ -12,7 +12,7 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-TEST_CASE("parse_duration accepts Go duration strings", "[config][duration]") {
+TEST_CASE("parse_duration accepts Go duration strings", "[base][duration]") {
   struct Case {
     const char* text;
     Duration want;
@@ -47,7 +47,7 @@ TEST_CASE("parse_duration accepts Go duration strings", "[config][duration]") {
 }
 
 TEST_CASE("parse_duration rejects garbage, negatives, missing units and overflow",
-          "[config][duration]") {
+          "[base][duration]") {
   struct Case {
     const char* text;
     const char* reason;  // a substring of the message
@@ -76,9 +76,9 @@ TEST_CASE("parse_duration rejects garbage, negatives, missing units and overflow
     CAPTURE(c.text);
     auto got = parse_duration(c.text);
     REQUIRE_FALSE(got.has_value());
-    CHECK_THAT(got.error().message, Catch::Contains(c.reason));
+    CHECK_THAT(got.error(), Catch::Contains(c.reason));
   }
 }
 
 }  // namespace
-}  // namespace beacon::config
+}  // namespace beacon::base

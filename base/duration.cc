@@ -2,13 +2,12 @@
 //
 // The value is accumulated in nanoseconds (as Go does, so the same strings overflow at the
 // same ~292 years) and then rounded down to milliseconds.
+#include "base/duration.h"
+
 #include <cstdint>
 #include <limits>
-#include <string>
 
-#include "config/loader.h"
-
-namespace beacon::config {
+namespace beacon::base {
 namespace {
 
 struct Unit {
@@ -32,15 +31,15 @@ constexpr uint64_t kMaxNanos = static_cast<uint64_t>(std::numeric_limits<int64_t
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-Error fail(std::string_view text, std::string_view what) {
-  return Error{std::string(what) + " in duration \"" + std::string(text) + "\""};
+std::string fail(std::string_view text, std::string_view what) {
+  return std::string(what) + " in duration \"" + std::string(text) + "\"";
 }
 
 }  // namespace
 
-std::expected<Duration, Error> parse_duration(std::string_view text) {
+std::expected<Duration, std::string> parse_duration(std::string_view text) {
   std::string_view rest = text;
-  if (rest.empty()) return std::unexpected(Error{"empty duration"});
+  if (rest.empty()) return std::unexpected(std::string("empty duration"));
   if (rest.front() == '-') {
     if (rest == "-0") return Duration{0};
     return std::unexpected(fail(text, "negative value"));
@@ -100,4 +99,4 @@ std::expected<Duration, Error> parse_duration(std::string_view text) {
   return Duration{static_cast<int64_t>(total / 1'000'000)};
 }
 
-}  // namespace beacon::config
+}  // namespace beacon::base
