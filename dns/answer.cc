@@ -402,6 +402,8 @@ void Responder::sort_canonical(const ServiceEntry& e, uint16_t type) noexcept {
     });
   } else if (type == kTypeTxt) {
     std::sort(o.begin(), o.end(), [in](uint32_t a, uint32_t b) { return in[a].txt() < in[b].txt(); });
+  } else if (type == kTypeA) {  // IPv4: one big-endian load orders the address bytes
+    std::sort(o.begin(), o.end(), [in](uint32_t a, uint32_t b) { return load_u32(in[a].addr) < load_u32(in[b].addr); });
   } else {
     std::sort(o.begin(), o.end(),
               [in](uint32_t a, uint32_t b) { return std::memcmp(in[a].addr, in[b].addr, sizeof in[a].addr) < 0; });
