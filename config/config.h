@@ -80,7 +80,8 @@ struct DnsConfig {
   uint32_t a_record_limit = 0;     // A/AAAA answers; 0: no cap
   bool only_passing = false;
   bool enable_truncate = true;     // set TC when records are dropped to fit (Consul: false)
-  uint16_t edns_udp_size = 1232;   // our advertised EDNS0 UDP payload size (512..65535)
+  uint16_t edns_udp_size = 1232;   // the EDNS0 UDP payload size our OPT record advertises (512..65535)
+  uint16_t max_udp_size = 8192;    // largest UDP reply to an EDNS client (512..65507); 512 without EDNS
   double protect_threshold = 0.0;  // 0..1; 0 is off
   Duration recursor_timeout{2000};
   std::string recursor_strategy = "sequential";  // or "random"

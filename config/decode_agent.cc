@@ -183,6 +183,8 @@ Result decode_dns_config(const Fields& f, const toml::node& n, const std::string
                  {"only_passing", f.into(dns.only_passing)},
                  {"enable_truncate", f.into(dns.enable_truncate)},
                  {"edns_udp_size", f.into_int(dns.edns_udp_size, 512, 65535)},
+                 // 65507: the largest UDP payload of an IPv4 datagram; a bigger reply would not be sent.
+                 {"max_udp_size", f.into_int(dns.max_udp_size, 512, 65507)},
                  {"protect_threshold",
                   [&](const toml::node& v, const std::string& key) -> Result {
                     auto value = f.fraction(v, key);

@@ -36,7 +36,7 @@ class Responder {
     size_t limit = kMaxUdpPlain;
     if (t == Transport::tcp) limit = kMaxMessage;
     else if (q_.has_edns)
-      limit = std::max<size_t>(kMaxUdpPlain, std::min<size_t>(q_.edns_udp_size, set_.edns_udp_size));
+      limit = std::max<size_t>(kMaxUdpPlain, std::min<size_t>(q_.edns_udp_size, set_.max_udp_size));
     return std::min(limit, cap);
   }
 
@@ -88,9 +88,17 @@ class Responder {
   Result answer_addr(size_t parts_end) noexcept;
   Result answer_reverse(bool v6, size_t first_arpa_label) noexcept;
 
+  // Write the candidates `idx` shuffled; when they do not all fit, write them again in the
+  // canonical order instead (sort_canonical), so every cut of one set is the same subset.
   void write_records(const ServiceEntry& e, const std::vector<uint32_t>& idx, uint16_t type,
                      uint32_t& budget) noexcept;
   void write_srv(const ServiceEntry& e, const std::vector<uint32_t>& idx, uint32_t budget) noexcept;
+  // One pass over s_.order, shuffled or as it is. False when a record did not fit.
+  bool put_records(const ServiceEntry& e, uint16_t type, uint32_t& budget, bool shuffled) noexcept;
+  bool put_srv(const ServiceEntry& e, uint32_t budget, bool shuffled) noexcept;
+  // Sorts s_.order by what the records hold (SRV target and port, TXT rdata, address), not
+  // by instance index, which depends on the order of registrations and builds.
+  void sort_canonical(const ServiceEntry& e, uint16_t type) noexcept;
   // The i-th element of a lazily shuffled copy of the candidates (Fisher-Yates, one step).
   uint32_t pick(size_t i) noexcept {
     size_t j = i + s_.random_below(static_cast<uint32_t>(s_.order.size() - i));
@@ -296,33 +304,55 @@ Result Responder::answer_service(size_t parts_end, bool rfc2782) noexcept {
 void Responder::write_records(const ServiceEntry& e, const std::vector<uint32_t>& idx, uint16_t type,
                               uint32_t& budget) noexcept {
   s_.order.assign(idx.begin(), idx.end());
+  const ResponseWriter::Mark mark = rw_.mark();
+  uint32_t left = budget;
+  if (!put_records(e, type, left, true)) {
+    truncated_ = true;
+    rw_.rewind(mark);
+    sort_canonical(e, type);
+    left = budget;
+    put_records(e, type, left, false);
+  }
+  budget = left;
+}
+
+bool Responder::put_records(const ServiceEntry& e, uint16_t type, uint32_t& budget, bool shuffled) noexcept {
   const NameRef owner{{}, kHeaderSize, {}};
   for (size_t i = 0; i < s_.order.size() && budget > 0; ++i) {
-    const InstanceRecord& r = e.instances[pick(i)];
+    const InstanceRecord& r = e.instances[shuffled ? pick(i) : s_.order[i]];
     bool ok = type == kTypeTxt
                   ? rw_.add(Section::answer, owner, kTypeTxt, e.ttl, [&](WireWriter& w) { w.bytes(r.txt()); })
                   : rw_.add_address(Section::answer, owner, e.ttl, r.family, r.addr);
-    if (!ok) {
-      truncated_ = true;
-      return;
-    }
+    if (!ok) return false;
     --budget;
   }
+  return true;
 }
 
 void Responder::write_srv(const ServiceEntry& e, const std::vector<uint32_t>& idx, uint32_t budget) noexcept {
   s_.order.assign(idx.begin(), idx.end());
+  if (s_.seen.size() < e.instances.size()) s_.seen.resize(e.instances.size(), 0);
+  const ResponseWriter::Mark mark = rw_.mark();
+  if (!put_srv(e, budget, true)) {
+    truncated_ = true;
+    rw_.rewind(mark);
+    sort_canonical(e, kTypeSrv);
+    put_srv(e, budget, false);
+  }
+}
+
+bool Responder::put_srv(const ServiceEntry& e, uint32_t budget, bool shuffled) noexcept {
   s_.written.clear();
   s_.target_at.clear();
-  if (s_.seen.size() < e.instances.size()) s_.seen.resize(e.instances.size(), 0);
   if (++s_.stamp == 0) {
     std::fill(s_.seen.begin(), s_.seen.end(), 0);
     s_.stamp = 1;
   }
   const NameRef owner{{}, kHeaderSize, {}};
   size_t promised = 0;  // bytes reserved for the additional records of written SRVs
+  bool fit = true;
   for (size_t i = 0; i < s_.order.size() && s_.written.size() < budget; ++i) {
-    uint32_t k = pick(i);
+    uint32_t k = shuffled ? pick(i) : s_.order[i];
     const InstanceRecord& r = e.instances[k];
     size_t target_at = rw_.size() + 2 + 10 + 6;  // owner pointer, fixed fields, SRV fields
     bool new_target = s_.seen[r.target_id] != s_.stamp;
@@ -341,7 +371,7 @@ void Responder::write_srv(const ServiceEntry& e, const std::vector<uint32_t>& id
     });
     if (!ok) {
       rw_.release(glue);
-      truncated_ = true;
+      fit = false;
       break;
     }
     promised += glue;
@@ -351,12 +381,32 @@ void Responder::write_srv(const ServiceEntry& e, const std::vector<uint32_t>& id
       s_.target_at.push_back(static_cast<uint16_t>(std::min<size_t>(target_at, kNoPointer)));
     }
   }
+  if (!fit && shuffled) return false;  // the caller rewinds and writes them again in order
   rw_.release(promised);
   for (size_t i = 0; i < s_.written.size(); ++i) {
     const InstanceRecord& r = e.instances[s_.written[i]];
     uint16_t at = s_.target_at[i];
     NameRef target = at < 0x3FFF ? NameRef{{}, at, {}} : NameRef{r.target(), kNoPointer, domain_};
     rw_.add_address(Section::additional, target, e.ttl, r.family, r.addr);
+  }
+  return fit;
+}
+
+void Responder::sort_canonical(const ServiceEntry& e, uint16_t type) noexcept {
+  const InstanceRecord* in = e.instances.data();
+  auto& o = s_.order;
+  if (type == kTypeSrv) {
+    std::sort(o.begin(), o.end(), [in](uint32_t a, uint32_t b) {
+      int c = in[a].target().compare(in[b].target());
+      return c != 0 ? c < 0 : in[a].port < in[b].port;
+    });
+  } else if (type == kTypeTxt) {
+    std::sort(o.begin(), o.end(), [in](uint32_t a, uint32_t b) { return in[a].txt() < in[b].txt(); });
+  } else if (type == kTypeA) {  // IPv4: one big-endian load orders the address bytes
+    std::sort(o.begin(), o.end(), [in](uint32_t a, uint32_t b) { return load_u32(in[a].addr) < load_u32(in[b].addr); });
+  } else {
+    std::sort(o.begin(), o.end(),
+              [in](uint32_t a, uint32_t b) { return std::memcmp(in[a].addr, in[b].addr, sizeof in[a].addr) < 0; });
   }
 }
 

@@ -2,8 +2,11 @@
 //
 // This is the whole DNS logic of the query path: parse, classify the name, look it up in
 // the zone, shuffle, apply the answer caps, fit the reply to the transport's size and write
-// it. It does no I/O, never throws, and after warm-up allocates nothing: all working memory
-// is in the caller's per-thread Scratch. DNS outcomes are values (Outcome), not errors.
+// it. An answer that does not fit whole is cut in a canonical order (not the shuffled one),
+// so every cut of the same records is the same subset. It does no I/O, never throws, and
+// after warm-up allocates nothing: all working memory is in the caller's per-thread Scratch.
+// DNS outcomes are values (Outcome), not errors. Thread-safety: answer() may run on many
+// threads at once over one Zone, each with its own Scratch.
 #pragma once
 
 #include <cstddef>
@@ -59,7 +62,7 @@ struct Result {
 
 // Answers the request in [req, req+len) into `out` (capacity `cap`, at least 512 bytes; a
 // TCP reply needs up to 65535). Over UDP the reply fits 512 bytes, or the client's EDNS0
-// size capped by ZoneSettings::edns_udp_size.
+// size capped by ZoneSettings::max_udp_size (at least 512).
 // REQUIRES: zone.settings is set.
 Result answer(const Zone& zone, const uint8_t* req, size_t len, Transport transport, uint8_t* out, size_t cap,
               Scratch& scratch) noexcept;

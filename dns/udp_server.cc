@@ -18,6 +18,7 @@ namespace {
 constexpr size_t kBatch = 32;
 constexpr size_t kRxSize = 4096;  // queries are small; a bigger one is cut and answered FORMERR
 constexpr int kRcvBuf = 4 << 20;  // absorbs bursts (the default 208 KiB overflows under load)
+constexpr int kSndBuf = 4 << 20;  // a batch of 32 replies of up to max_udp_size (8 KiB each by default)
 
 bool make_sockaddr(const std::string& address, uint16_t port, sockaddr_storage& ss, socklen_t& len) {
   std::memset(&ss, 0, sizeof ss);
@@ -48,6 +49,8 @@ std::expected<int, std::string> open_socket(const std::string& address, uint16_t
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   int rcvbuf = kRcvBuf;
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  int sndbuf = kSndBuf;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   if (ss.ss_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   timeval tv{0, 200 * 1000};  // lets a worker notice stop()
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -234,7 +234,8 @@ struct ZoneSettings {
   uint32_t udp_answer_limit = 3;
   uint32_t a_record_limit = 0;
   bool enable_truncate = true;
-  uint16_t edns_udp_size = 1232;
+  uint16_t edns_udp_size = 1232;  // advertised in our OPT record only
+  uint16_t max_udp_size = 8192;   // cap on the client's EDNS0 size for UDP replies
   bool recursion_available = false;  // set when recursors are configured
   std::vector<Cidr> recursion_allowed_from;  // clients that may use the recursors
 

@@ -39,6 +39,7 @@ ZoneSettings answer_settings(const config::Config& c, const std::string& datacen
   s.a_record_limit = d.a_record_limit;
   s.enable_truncate = d.enable_truncate;
   s.edns_udp_size = d.edns_udp_size;
+  s.max_udp_size = d.max_udp_size;
   s.recursion_available = !c.recursors.empty();
   for (const std::string& block : d.recursion_allowed_from) {
     size_t slash = block.find('/');

@@ -15,6 +15,9 @@ packages=(
   # The replicated-catalog tests start their own etcd clusters on loopback high ports (the
   # package's system service is kept from starting by the policy-rc.d below).
   etcd-server etcd-client
+  # The HAProxy integration test (tests/integration/haproxy_test.cc) starts its own haproxy on
+  # loopback high ports; the package's system service is kept from starting as above.
+  haproxy
   # bench/ (its smoke run is a ctest test): the reference servers, dnsperf and the profilers.
   knot nsd dnsperf valgrind linux-perf procps
 )
@@ -37,10 +40,10 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 
-# The `unbound` and `etcd-server` packages ship system services that its postinst would start (and that would
-# take ports 53 and 2379). The tests run their own Unbound and etcd and must neither need nor disturb a system
-# one, so while installing, invoke-rc.d is told to start nothing through a policy-rc.d that
-# exits 101. The file is removed afterwards only when this script created it.
+# The `unbound`, `etcd-server` and `haproxy` packages ship system services that their postinst would start (and
+# that would take ports 53 and 2379, or run a system haproxy). The tests run their own Unbound, etcd and haproxy
+# and must neither need nor disturb a system one, so while installing, invoke-rc.d is told to start nothing
+# through a policy-rc.d that exits 101. The file is removed afterwards only when this script created it.
 policy=/usr/sbin/policy-rc.d
 created_policy=0
 if [ ! -e "$policy" ]; then

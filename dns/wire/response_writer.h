@@ -54,6 +54,20 @@ class ResponseWriter {
   void reserve_more(size_t n) noexcept { reserve_ += n; }
   void release(size_t n) noexcept { reserve_ = n < reserve_ ? reserve_ - n : 0; }
 
+  // The writer's state at one point: rewind() drops every record written after it (to write
+  // a section again in another order). Names never point past the mark, so nothing dangles.
+  struct Mark {
+    size_t size;
+    size_t reserve;
+    uint16_t counts[3];
+  };
+  Mark mark() const noexcept { return {w_.size(), reserve_, {counts_[0], counts_[1], counts_[2]}}; }
+  void rewind(const Mark& m) noexcept {
+    w_.truncate(m.size);
+    reserve_ = m.reserve;
+    for (int i = 0; i < 3; ++i) counts_[i] = m.counts[i];
+  }
+
   // Generic record: owner, type, TTL and the rdata parts written by `rdata` (a callable
   // taking WireWriter&). Returns false (and writes nothing) when it does not fit.
   template <typename F>

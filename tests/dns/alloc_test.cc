@@ -39,7 +39,9 @@ TEST_CASE("answering allocates nothing after warm-up", "[dns][alloc]") {
   };
   const std::vector<Q> questions = {
       {"web.service.consul.", kTypeA, {}},
-      {"web.service.consul.", kTypeSrv, {}},
+      {"web.service.consul.", kTypeSrv, {}},  // cut to 1232 bytes: rewound, sorted, written again
+      {"web.service.consul.", kTypeA, {.bufsize = 512}},  // 50 A records do not fit 512: cut too
+      {"web.service.consul.", kTypeSrv, {.bufsize = 8192}},  // whole
       {"v1.web.service.consul.", kTypeSrv, {.edns = false}},
       {"web.service.consul.", kTypeSrv, {.tcp = true}},
       {"_web._tcp.service.consul.", kTypeSrv, {}},
