@@ -2,6 +2,7 @@
 //
 // Their X-Consul-Index is the local node's part index, so `?index=` blocking works on them
 // too (Consul uses content hashes there; the index serves the same purpose).
+#include "api/filter_query.h"
 #include "api/handlers.h"
 
 namespace beacon::api {
@@ -17,8 +18,16 @@ std::vector<const catalog::Service*> local_services(const Env& env) {
   return out;
 }
 
+// `?filter=` (on each service).
 Response agent_services(Env& env, const Request& req) {
-  return json_body(encode_agent_services(local_services(env), env.datacenter(), req.has("pretty")));
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
+  std::vector<const catalog::Service*> out;
+  for (const catalog::Service* s : local_services(env)) {
+    if (rf->has_expression() && !rf->element_matches(encode_agent_services({s}, env.datacenter(), false))) continue;
+    out.push_back(s);
+  }
+  return json_body(encode_agent_services(out, env.datacenter(), req.has("pretty")));
 }
 
 Response agent_service(Env& env, const Request& req) {
@@ -28,12 +37,17 @@ Response agent_service(Env& env, const Request& req) {
   return json_body(encode_agent_service(*s, env.datacenter(), req.has("pretty")));
 }
 
+// `?filter=` (on each check).
 Response agent_checks(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   std::vector<CheckView> out;
   const std::string& node = env.local_node();
   const auto& checks = env.ctx.replica().checks();
   for (auto it = checks.lower_bound({node, std::string()}); it != checks.end() && it->first.first == node; ++it) {
-    out.push_back(check_view(env, it->second));
+    CheckView v = check_view(env, it->second);
+    if (rf->has_expression() && !rf->element_matches(encode_agent_checks({v}, false))) continue;
+    out.push_back(std::move(v));
   }
   return json_body(encode_agent_checks(out, req.has("pretty")));
 }

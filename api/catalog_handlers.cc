@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "api/filter_query.h"
 #include "api/handlers.h"
 #include "api/json_input.h"
 #include "log/log.h"
@@ -124,47 +125,76 @@ Response catalog_deregister(Env& env, const Request& req) {
   return json_body(encode_bool(true));
 }
 
-// GET /v1/catalog/services: every name with the union of its instances' tags.
+// GET /v1/catalog/services: every name with the union of its instances' tags. With
+// `?node-meta=` or `?filter=` (on each instance, as /v1/catalog/service/:name shows it),
+// only the names of the instances that pass, with their tags.
 Response catalog_services(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
+  const catalog::Replica& replica = env.ctx.replica();
   std::map<std::string, std::vector<std::string>> out;
-  for (const std::string& name : env.ctx.replica().service_names()) {
-    std::vector<std::string>& tags = out[name];
+  for (const std::string& name : replica.service_names()) {
+    std::vector<std::string> tags;
     std::set<std::string> seen;
-    for (const catalog::Service* s : env.ctx.replica().instances(name)) {
+    bool any = false;
+    for (const catalog::Service* s : replica.instances(name)) {
+      InstanceView v;
+      v.node = replica.node(s->node);
+      v.service = s;
+      if (!rf->node_matches(v.node)) continue;
+      if (rf->has_expression() && !rf->element_matches(encode_catalog_service({v}, env.datacenter(), false))) continue;
+      any = true;
       for (const std::string& t : s->tags) {
         if (seen.insert(t).second) tags.push_back(t);
       }
     }
+    bool filtered = rf->has_expression() || !rf->node_meta.empty();
+    if (any || !filtered) out[name] = std::move(tags);
   }
   return json_body(encode_catalog_services(out, req.has("pretty")));
 }
 
-// GET /v1/catalog/service/:service
+// GET /v1/catalog/service/:service: `?tag=` (repeatable: every tag), `?node-meta=`, `?filter=`.
 Response catalog_service(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   std::vector<InstanceView> out;
   for (const catalog::Service* s : tagged_instances(env, req.param("service"), req.all("tag"))) {
     InstanceView v;
     v.node = env.ctx.replica().node(s->node);
     v.service = s;
+    if (!rf->node_matches(v.node)) continue;
+    if (rf->has_expression() && !rf->element_matches(encode_catalog_service({v}, env.datacenter(), false))) continue;
     out.push_back(std::move(v));
   }
   return json_body(encode_catalog_service(out, env.datacenter(), req.has("pretty")));
 }
 
-// GET /v1/catalog/nodes
+// GET /v1/catalog/nodes: `?node-meta=`, `?filter=`.
 Response catalog_nodes(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   std::vector<const catalog::Node*> out;
-  for (const auto& [name, node] : env.ctx.replica().nodes()) out.push_back(&node);
+  for (const auto& [name, node] : env.ctx.replica().nodes()) {
+    if (!rf->node_matches(&node)) continue;
+    if (rf->has_expression() && !rf->element_matches(encode_nodes({&node}, false))) continue;
+    out.push_back(&node);
+  }
   return json_body(encode_nodes(out, req.has("pretty")));
 }
 
 // GET /v1/catalog/node/:node: 200 with `null` for an unknown node, as Consul answers.
+// `?filter=` applies to the node's services.
 Response catalog_node(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   const std::string& name = req.param("node");
   const catalog::Node* node = env.ctx.replica().node(name);
   std::vector<const catalog::Service*> services;
   const auto& all = env.ctx.replica().services();
   for (auto it = all.lower_bound({name, std::string()}); it != all.end() && it->first.first == name; ++it) {
+    if (node && rf->has_expression() && !rf->element_matches(encode_catalog_node(node, {&it->second}, false), "Services"))
+      continue;
     services.push_back(&it->second);
   }
   return json_body(encode_catalog_node(node, services, req.has("pretty")));

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/filter_query.h"
 #include "api/handlers.h"
 #include "catalog/check_definition.h"
 #include "log/log.h"
@@ -37,6 +38,8 @@ Part all_part(const Request&) { return Part{}; }
 
 // GET /v1/health/service/:service
 Response health_service(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   const std::string& name = req.param("service");
   const config::Config& config = env.config();
   bool passing_only = req.flag("passing");
@@ -59,7 +62,9 @@ Response health_service(Env& env, const Request& req) {
     InstanceView v;
     v.node = env.ctx.replica().node(s->node);
     v.service = s;
+    if (!rf->node_matches(v.node)) continue;
     v.checks = instance_checks(env, *s);
+    if (rf->has_expression() && !rf->element_matches(encode_health_service({v}, env.datacenter(), false))) continue;
     if (passing_only && !protect) {
       bool all_passing = v.node != nullptr;
       for (const CheckView& c : v.checks) all_passing = all_passing && c.check.status == catalog::Health::passing;
@@ -73,27 +78,42 @@ Response health_service(Env& env, const Request& req) {
 }
 
 // GET /v1/health/checks/:service: the service checks of every instance.
+// `?node-meta=`, `?filter=` (on each check).
 Response health_checks(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   std::vector<CheckView> out;
   for (const catalog::Service* s : env.ctx.replica().instances(req.param("service"))) {
-    for (const catalog::Check* c : env.ctx.replica().service_checks(s->node, s->id)) out.push_back(check_view(env, *c));
+    if (!rf->node_matches(env.ctx.replica().node(s->node))) continue;
+    for (const catalog::Check* c : env.ctx.replica().service_checks(s->node, s->id)) {
+      CheckView v = check_view(env, *c);
+      if (rf->has_expression() && !rf->element_matches(encode_checks({v}, false))) continue;
+      out.push_back(std::move(v));
+    }
   }
   return json_body(encode_checks(out, req.has("pretty")));
 }
 
 // GET /v1/health/node/:node: every check on the node.
+// `?filter=` (on each check).
 Response health_node(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   std::vector<CheckView> out;
   const auto& checks = env.ctx.replica().checks();
   const std::string& node = req.param("node");
   for (auto it = checks.lower_bound({node, std::string()}); it != checks.end() && it->first.first == node; ++it) {
-    out.push_back(check_view(env, it->second));
+    CheckView v = check_view(env, it->second);
+    if (rf->has_expression() && !rf->element_matches(encode_checks({v}, false))) continue;
+    out.push_back(std::move(v));
   }
   return json_body(encode_checks(out, req.has("pretty")));
 }
 
-// GET /v1/health/state/:state
+// GET /v1/health/state/:state: `?node-meta=`, `?filter=` (on each check).
 Response health_state(Env& env, const Request& req) {
+  auto rf = read_filter(req);
+  if (!rf) return text_error(400, rf.error());
   const std::string& state = req.param("state");
   std::optional<catalog::Health> wanted;
   if (state != "any") {
@@ -102,8 +122,11 @@ Response health_state(Env& env, const Request& req) {
   }
   std::vector<CheckView> out;
   for (const auto& [key, check] : env.ctx.replica().checks()) {
+    if (!rf->node_matches(env.ctx.replica().node(check.node))) continue;
     CheckView v = check_view(env, check);
-    if (!wanted || v.check.status == *wanted) out.push_back(std::move(v));
+    if (wanted && v.check.status != *wanted) continue;
+    if (rf->has_expression() && !rf->element_matches(encode_checks({v}, false))) continue;
+    out.push_back(std::move(v));
   }
   return json_body(encode_checks(out, req.has("pretty")));
 }

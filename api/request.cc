@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "api/filter.h"
 #include "base/duration.h"
 
 namespace beacon::api {
@@ -82,6 +83,9 @@ std::expected<BlockingParams, std::string> parse_blocking(const Request& request
     auto d = base::parse_duration(*wait);
     if (!d) return std::unexpected("Invalid wait time: " + d.error());
     out.wait = std::min(*d, kMaxWait);
+  }
+  if (auto text = request.get("filter"); text && !text->empty()) {
+    if (auto parsed = filter::parse(*text); !parsed) return std::unexpected(parsed.error().describe());
   }
   return out;
 }

@@ -68,7 +68,9 @@ struct BlockingParams {
   std::chrono::milliseconds wait{0};  // default 5m, at most 10m (jitter is added later)
 };
 // Reads `index` and `wait` from the query. Errors are the 400 reason ("Invalid wait time:
-// ..." or "Invalid index: ..."). A wait above 10 minutes is clamped to 10 minutes.
+// ..." or "Invalid index: ..."). A wait above 10 minutes is clamped to 10 minutes. A
+// `?filter=` expression that does not parse is refused here too, so that a blocking query
+// with a bad filter answers 400 at once rather than after its wait (as Consul does).
 std::expected<BlockingParams, std::string> parse_blocking(const Request& request);
 
 // Percent-decodes `text`; with `plus_is_space`, '+' becomes ' ' (query strings). Malformed
