@@ -206,14 +206,13 @@ std::expected<void, Error> apply(CheckConfig& def, Targets& targets, bool& have_
     const char* key = folded == "tcp" ? "TCP" : folded == "udp" ? "UDP" : "GRPC";
     if (auto ok = str_into(out, key); !ok) return ok;
     if (out.empty()) return {};
-    // The engine has no HTTP/2 client: refuse here instead of storing a check that never runs.
-    if (grpc) return invalid("GRPC checks are not supported by this build; use an HTTP or TCP check");
     if (auto ok = check_target(key, out, grpc); !ok) return ok;
     targets.set(def, folded == "tcp"   ? CheckConfig::Kind::tcp
                      : folded == "udp" ? CheckConfig::Kind::udp
                                        : CheckConfig::Kind::grpc);
     return {};
   }
+  if (folded == "tlsservername") return str_into(def.tls_server_name, "TLSServerName");
   if (folded == "grpcusetls") {
     auto b = read_bool(v, "GRPCUseTLS");
     if (!b) return std::unexpected(b.error());
@@ -287,6 +286,8 @@ std::string encode_check_definition(const CheckConfig& def) {
     case CheckConfig::Kind::grpc:
       j["GRPC"] = def.grpc;
       if (def.grpc_use_tls) j["GRPCUseTLS"] = true;
+      if (def.tls_skip_verify) j["TLSSkipVerify"] = true;
+      if (!def.tls_server_name.empty()) j["TLSServerName"] = def.tls_server_name;
       break;
     case CheckConfig::Kind::script: j[kind_key(def.kind)] = def.args; break;
     case CheckConfig::Kind::ttl: j["TTL"] = format_duration(def.ttl); break;

@@ -35,6 +35,7 @@ struct CheckConfig {
   std::string udp;        // host:port, for kind udp
   std::string grpc;       // host:port[/service], for kind grpc
   bool grpc_use_tls = false;
+  std::string tls_server_name;  // gRPC over TLS: SNI and the name verified; empty: the host
   std::vector<std::string> args;  // argv, for kind script
   Duration ttl{0};                // for kind ttl
   Duration interval{0};           // required for every kind but ttl; at least 1s

@@ -107,13 +107,9 @@ Result decode_check(const Fields& f, const toml::table& table, const std::string
        {"tls_skip_verify", f.into(check.tls_skip_verify)},
        {"tcp", target(CheckConfig::Kind::tcp, host_port(check.tcp, false))},
        {"udp", target(CheckConfig::Kind::udp, host_port(check.udp, false))},
-       {"grpc",
-        [&f](const toml::node& n, const std::string& key) -> Result {
-          // The health engine has no HTTP/2 client: refuse instead of never running it.
-          return std::unexpected(
-              f.error(n, key, "gRPC checks are not supported by this build; use an http or tcp check"));
-        }},
+       {"grpc", target(CheckConfig::Kind::grpc, host_port(check.grpc, true))},
        {"grpc_use_tls", f.into(check.grpc_use_tls)},
+       {"tls_server_name", f.into(check.tls_server_name)},
        {"args", target(CheckConfig::Kind::script,
                        [&](const toml::node& n, const std::string& key) -> Result {
                          auto ok = f.into(check.args)(n, key);

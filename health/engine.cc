@@ -67,8 +67,6 @@ std::expected<void, Error> Engine::add(const catalog::Check& check, const config
   auto invalid = [](std::string m) { return std::unexpected(Error{Error::Code::invalid, std::move(m)}); };
   if (check.id.empty()) return invalid("a check needs an ID");
   switch (def.kind) {
-    case Kind::grpc:
-      return unsupported("gRPC checks are not supported by this build");
     case Kind::script:
       if (!impl_->options.enable_script_checks) {
         return unsupported("script checks are disabled; set enable_local_script_checks = true to run them");
@@ -81,6 +79,7 @@ std::expected<void, Error> Engine::add(const catalog::Check& check, const config
     case Kind::http:
     case Kind::tcp:
     case Kind::udp:
+    case Kind::grpc:
       break;
   }
   if (def.kind != Kind::ttl && def.interval.count() <= 0) return invalid("a periodic check needs an interval");

@@ -1,10 +1,9 @@
 // beacon::health::Engine: runs the checks of the services registered on this agent.
 //
 // Every check runs on Asio timers on the io_context it is given (the control thread): HTTP
-// and HTTPS (Beast, Asio SSL), TCP connect, UDP send, TTL, script (a child process in its own
-// process group, killed as a group on timeout). gRPC checks are not supported by this build
-// (add() refuses them). The first
-// run of a periodic check happens at a random moment within its interval. Results pass
+// and HTTPS (Beast, Asio SSL), TCP connect, UDP send, gRPC health (HTTP/2 by nghttp2, h2c or
+// TLS), TTL, script (a child process in its own process group, killed as a group on
+// timeout). The first run of a periodic check happens at a random moment within its interval. Results pass
 // through the thresholds (success_before_passing, failures_before_warning,
 // failures_before_critical); the engine calls StatusFn only when a check's status actually
 // changes, so the store sees status changes, never repeats. Nothing here blocks: DNS lookups
@@ -63,7 +62,7 @@ class Engine {
   // Starts running `check` (its id, service_id and current status) as `def` says, replacing
   // a running check with the same id. A TTL check restores its persisted status and
   // remaining TTL when the state file has one that has not run out. Error{unsupported} for a
-  // kind that cannot run here (gRPC; script while disabled), Error{invalid} for a definition
+  // kind that cannot run here (script while disabled), Error{invalid} for a definition
   // it cannot use (no ID, no interval, no TTL); the check is then not running. Intervals
   // below 1s are raised to 1s. Never calls StatusFn or ReapFn before it returns: a restored
   // TTL status that differs from check.status is reported from the io_context afterwards.

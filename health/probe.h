@@ -75,6 +75,19 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(bool verify);
 // Output "HTTP GET <url>: 200 OK Output: <body cut to output_max>".
 boost::asio::awaitable<ProbeResult> probe_http(HttpProbe probe);
 
+struct GrpcProbe {
+  std::string target;       // "host:port" or "host:port/service"
+  bool use_tls = false;     // TLS with ALPN h2; otherwise h2c with prior knowledge
+  std::string server_name;  // TLS: SNI and the name verified; empty: the target's host
+  Duration timeout{10000};
+  std::shared_ptr<boost::asio::ssl::context> tls;  // for use_tls; see make_tls_context
+};
+// Calls grpc.health.v1.Health/Check: SERVING is passing; any other status, a non-zero
+// grpc-status, no connection, a TLS failure or the timeout is critical. Output as Consul's:
+// "gRPC check <target>: success", "gRPC <target> serving status: NOT_SERVING",
+// "rpc error: code = Unavailable desc = ...".
+boost::asio::awaitable<ProbeResult> probe_grpc(GrpcProbe probe);
+
 // Passing when a connection to `target` ("host:port") opens within the timeout.
 boost::asio::awaitable<ProbeResult> probe_tcp(std::string target, Duration timeout);
 

@@ -1,4 +1,4 @@
-// Periodic checks (HTTP, TCP, UDP, script): one coroutine per check that sleeps, probes and
+// Periodic checks (HTTP, TCP, UDP, gRPC, script): one coroutine per check that sleeps, probes and
 // feeds the result through the thresholds. The first run comes at a random moment within the
 // interval, so that checks registered together do not probe together; later runs start one
 // interval after the previous run finished, as in Consul.
@@ -74,7 +74,18 @@ asio::awaitable<ProbeResult> Engine::Impl::probe_once(std::shared_ptr<CheckRun> 
       const Duration script_timeout = def.timeout.count() > 0 ? def.timeout : kDefaultScriptTimeout;
       co_return co_await probe_script(def.args, script_timeout, output_max, run->cancel);
     }
-    case Kind::grpc:
+    case Kind::grpc: {
+      std::shared_ptr<asio::ssl::context> tls;
+      if (def.grpc_use_tls) {
+        auto& ctx = def.tls_skip_verify ? tls_no_verify : tls_verify;
+        if (!ctx) ctx = make_tls_context(!def.tls_skip_verify);
+        tls = ctx;
+      }
+      // A named object, not a braced temporary in the co_await: GCC 12 destroys such a
+      // temporary twice in a coroutine (as HttpProbe above).
+      GrpcProbe p{def.grpc, def.grpc_use_tls, def.tls_server_name, timeout, tls};
+      co_return co_await probe_grpc(std::move(p));
+    }
     case Kind::ttl:
       break;
   }

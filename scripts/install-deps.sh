@@ -6,7 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libldns-dev libc-ares-dev libboost-dev libtomlplusplus-dev catch2 libsqlite3-dev nlohmann-json3-dev
-  libssl-dev
+  libssl-dev libnghttp2-dev
+  # The gRPC check tests start a Python gRPC health server (tests/support/grpc_health_server.py).
+  python3-grpcio python3-grpc-tools
   dnsutils knot-dnsutils ldnsutils curl
   # The resolver integration tests (tests/integration/resolvers_test.cc) start their own
   # dnsmasq and Unbound on high loopback ports, and run getent/curl in a private network

@@ -24,6 +24,7 @@ void require_same(const CheckConfig& a, const CheckConfig& b) {
   CHECK(a.udp == b.udp);
   CHECK(a.grpc == b.grpc);
   CHECK(a.grpc_use_tls == b.grpc_use_tls);
+  CHECK(a.tls_server_name == b.tls_server_name);
   CHECK(a.args == b.args);
   CHECK(a.ttl == b.ttl);
   CHECK(a.interval == b.interval);
@@ -79,13 +80,21 @@ TEST_CASE("check definitions round-trip through JSON", "[check_definition]") {
   script.interval = milliseconds(30000);
   script.timeout = milliseconds(100);
 
+  CheckConfig grpc;
+  grpc.kind = CheckConfig::Kind::grpc;
+  grpc.grpc = "127.0.0.1:50051/pkg.Service";
+  grpc.grpc_use_tls = true;
+  grpc.tls_skip_verify = true;
+  grpc.tls_server_name = "api.internal";
+  grpc.interval = milliseconds(5000);
+
   CheckConfig ttl;
   ttl.id = "service:web";
   ttl.kind = CheckConfig::Kind::ttl;
   ttl.ttl = milliseconds(500);
   ttl.status = "warning";
 
-  for (const CheckConfig* def : {&http, &tcp, &udp, &script, &ttl}) {
+  for (const CheckConfig* def : {&http, &tcp, &udp, &grpc, &script, &ttl}) {
     std::string json = encode_check_definition(*def);
     INFO(json);
     auto back = decode_check_definition(json);
@@ -125,6 +134,22 @@ TEST_CASE("check definitions take Consul's spellings", "[check_definition]") {
     CHECK(d->failures_before_warning == 1);
     CHECK(d->failures_before_critical == 2);
   }
+  SECTION("gRPC as Consul's API and Nomad send it") {
+    auto d = decode_check_definition(
+        R"({"Name":"g","GRPC":"[::1]:9090/health","GRPCUseTLS":true,"TLSSkipVerify":true,)"
+        R"("TLSServerName":"svc.local","Interval":"10s","Timeout":"1s"})");
+    REQUIRE(d.has_value());
+    CHECK(d->kind == CheckConfig::Kind::grpc);
+    CHECK(d->grpc == "[::1]:9090/health");
+    CHECK(d->grpc_use_tls);
+    CHECK(d->tls_skip_verify);
+    CHECK(d->tls_server_name == "svc.local");
+    std::string echoed = encode_check_definition(*d);
+    for (const char* field : {R"("GRPC":"[::1]:9090/health")", R"("GRPCUseTLS":true)", R"("TLSServerName":"svc.local")",
+                              R"("TLSSkipVerify":true)"}) {
+      CHECK(echoed.find(field) != std::string::npos);
+    }
+  }
   SECTION("defaults, ignored keys and empty values as clients send them") {
     auto d = decode_check_definition(
         R"({"TTL":"15s","HTTP":"","TCP":"","Args":[],"DockerContainerID":"","Shell":"",)"
@@ -157,7 +182,9 @@ TEST_CASE("check definitions are validated with Consul-like reasons", "[check_de
       {R"({"TTL":"10s","TCP":"a:1","Interval":"10s"})",
        "exactly one of HTTP, TCP, UDP, GRPC, TTL or Args must be set"},
       {R"({"TCP":"a:1"})", "Interval is required for TCP checks"},
-      {R"({"GRPC":"127.0.0.1:9090","Interval":"5s"})", "GRPC checks are not supported by this build; use an HTTP or TCP check"},
+      {R"({"GRPC":"127.0.0.1:9090"})", "Interval is required for GRPC checks"},
+      {R"({"GRPC":"127.0.0.1/svc","Interval":"5s"})", "GRPC \"127.0.0.1/svc\": must be \"host:port\""},
+      {R"({"GRPC":"127.0.0.1:9090","GRPCUseTLS":"yes","Interval":"5s"})", "GRPCUseTLS must be true or false"},
       {R"({"HTTP":"http://a/","Interval":"500ms"})", "Interval must be at least 1s"},
       {R"({"TTL":"1x"})", "TTL: unknown unit \"x\" in duration \"1x\""},
       {R"({"TTL":1.5})", "TTL must be a duration string such as \"10s\" or an integer of nanoseconds"},

@@ -98,13 +98,23 @@ ttl = "15s"
   }
 }
 
-TEST_CASE("gRPC checks are refused with a clear error", "[config][services][checks]") {
-  auto got = load_string("[[services]]\nname = \"api\"\n[[services.checks]]\ngrpc = \"127.0.0.1:9000\"\ninterval = \"5s\"\n",
+TEST_CASE("gRPC checks take a target with an optional service and TLS settings", "[config][services][checks]") {
+  auto got = load_string(
+      "[[services]]\nname = \"api\"\n[[services.checks]]\ngrpc = \"127.0.0.1:9000/pkg.Api\"\ninterval = \"5s\"\n"
+      "grpc_use_tls = true\ntls_skip_verify = true\ntls_server_name = \"api.internal\"\n",
+      "svc.toml");
+  REQUIRE(got.has_value());
+  const auto& check = got->services.at(0).checks.at(0);
+  CHECK(check.kind == CheckConfig::Kind::grpc);
+  CHECK(check.grpc == "127.0.0.1:9000/pkg.Api");
+  CHECK(check.grpc_use_tls);
+  CHECK(check.tls_skip_verify);
+  CHECK(check.tls_server_name == "api.internal");
+
+  auto bad = load_string("[[services]]\nname = \"api\"\n[[services.checks]]\ngrpc = \"127.0.0.1\"\ninterval = \"5s\"\n",
                          "svc.toml");
-  REQUIRE_FALSE(got.has_value());
-  CHECK(got.error().message ==
-        "svc.toml:4:8: services[0].checks[0].grpc: gRPC checks are not supported by this build; use an http or tcp "
-        "check");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message == "svc.toml:4:8: services[0].checks[0].grpc: must be \"host:port\"");
 }
 
 TEST_CASE("a single check gets the plain service ID", "[config][services][checks]") {

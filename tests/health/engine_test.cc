@@ -109,21 +109,32 @@ TEST_CASE("removing a check stops it and its callbacks", "[engine]") {
   }
 }
 
-TEST_CASE("engine refuses what it cannot run", "[engine]") {
+TEST_CASE("engine runs gRPC checks and reports their failures", "[engine][grpc]") {
   asio::io_context io;
   ManualClock clock;
   Recorder rec;
   Engine engine(io, {}, rec.status_fn(), rec.reap_fn(), clock);
   auto grpc = periodic(Kind::grpc);
-  grpc.grpc = "127.0.0.1:1";
-  auto r = engine.add(make_check("g"), grpc);
-  REQUIRE_FALSE(r);
-  CHECK(r.error().code == Error::Code::unsupported);
-  CHECK(r.error().message == "gRPC checks are not supported by this build");
+  const std::string target = "127.0.0.1:" + std::to_string(closed_tcp_port(io));
+  grpc.grpc = target + "/api";
+  auto added = engine.add(make_check("g", Health::passing), grpc);
+  INFO((added ? std::string() : added.error().message));
+  REQUIRE(added);
+  REQUIRE(first_run(io, clock, 1, [&] { return !rec.calls.empty(); }));
+  REQUIRE(rec.calls.size() == 1);
+  CHECK(rec.calls[0].status == Health::critical);
+  CHECK(rec.calls[0].output == "rpc error: code = Unavailable desc = connection error: dial tcp " + target +
+                                   ": Connection refused");
+}
 
+TEST_CASE("engine refuses what it cannot run", "[engine]") {
+  asio::io_context io;
+  ManualClock clock;
+  Recorder rec;
+  Engine engine(io, {}, rec.status_fn(), rec.reap_fn(), clock);
   auto script = periodic(Kind::script);
   script.args = {"true"};
-  r = engine.add(make_check("s"), script);
+  auto r = engine.add(make_check("s"), script);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Error::Code::unsupported);
   CHECK_FALSE(engine.has("s"));
