@@ -14,7 +14,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <array>
 
-#include "config/validate.h"
+#include "base/address.h"
 #include "health/grpc_call.h"
 #include "health/grpc_wire.h"
 #include "health/probe.h"
@@ -136,7 +136,7 @@ asio::awaitable<ProbeResult> probe_grpc(GrpcProbe p) {
     if (!p.tls) p.tls = make_tls_context(true);
     asio::ssl::stream<beast::tcp_stream&> tls(stream, *p.tls);
     const std::string& name = p.server_name.empty() ? host : p.server_name;
-    if (!config::is_ip_literal(name)) SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
+    if (!base::is_ip_literal(name)) SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
     static constexpr unsigned char kAlpn[] = {2, 'h', '2'};
     SSL_set_alpn_protos(tls.native_handle(), kAlpn, sizeof kAlpn);
     if (SSL_CTX_get_verify_mode(p.tls->native_handle()) & SSL_VERIFY_PEER) {
