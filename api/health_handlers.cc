@@ -201,6 +201,11 @@ Response store_error(const catalog::Error& error) {
   }
 }
 
+// GET /v1/health/connect/:service and /v1/catalog/connect/:service: beacon has no service
+// mesh, so no instance is Connect-capable; Consul answers an empty list for such a service,
+// and clients that ask (Nomad, Spring, consul-template) expect that rather than a 404.
+static Response no_connect_instances(Env&, const Request& req) { return json_body(req.has("pretty") ? "[]\n" : "[]"); }
+
 void add_health_routes(Router& router, Env& env) {
   auto route = [&](std::string pattern, Response (*fn)(Env&, const Request&), Part (*part)(const Request&)) {
     router.add(Route{"GET", std::move(pattern), [&env, fn](const Request& r) { return fn(env, r); }, part,
@@ -210,6 +215,8 @@ void add_health_routes(Router& router, Env& env) {
   route("/v1/health/checks/:service", health_checks, service_part);
   route("/v1/health/node/:node", health_node, node_part);
   route("/v1/health/state/:state", health_state, all_part);
+  route("/v1/health/connect/:service", no_connect_instances, service_part);
+  route("/v1/catalog/connect/:service", no_connect_instances, service_part);
 }
 
 }  // namespace beacon::api

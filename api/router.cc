@@ -54,19 +54,31 @@ std::optional<std::map<std::string, std::string>> Router::match_path(const Compi
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
+  // The routes with the most literal segments that match the path own it, as the longest
+  // registered prefix does in Consul's mux: "/v1/agent/service/register" and
+  // "/v1/agent/service/deregister/:id" are theirs even though "/v1/agent/service/:id" also
+  // matches, so another method on them is 405, not a lookup of a service called "register".
   Match m;
+  size_t best = 0;
   for (const Compiled& c : routes_) {
     auto params = match_path(c, path);
     if (!params) continue;
-    m.path_known = true;
+    size_t literal = 0;
+    for (const std::string& seg : c.segments) literal += seg.empty() || seg[0] != ':';
+    if (m.path_known && literal < best) continue;
+    if (!m.path_known || literal > best) {
+      m = Match{};
+      m.path_known = true;
+      best = literal;
+    }
     if (c.route.method != method) {
       m.allowed_methods.push_back(c.route.method);
-      continue;
+    } else if (m.route == nullptr) {
+      m.route = &c.route;
+      m.params = std::move(*params);
     }
-    m.route = &c.route;
-    m.params = std::move(*params);
-    return m;
   }
+  if (m.route != nullptr) m.allowed_methods.clear();
   return m;
 }
 

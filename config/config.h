@@ -154,6 +154,10 @@ struct Config {
   PortsConfig ports;
   std::map<std::string, std::string> node_meta;
   std::string log_level = "info";  // trace | debug | info | warn | error
+  // The Consul version /v1/agent/self reports as Config.Version ("MAJOR.MINOR.PATCH"): the
+  // Consul API whose endpoints beacon serves. Clients gate features on it (Nomad refuses to
+  // place services below 1.7.0); beacon's own version is reported beside it.
+  std::string consul_version = "1.17.0";
   std::vector<std::string> recursors;  // "ip" or "ip:port" ("[v6]:port")
   bool enable_local_script_checks = false;
   DnsConfig dns_config;

@@ -55,6 +55,26 @@ std::expected<std::string, std::string> datacenter_value(const std::string& text
   return normalize_datacenter(text);
 }
 
+// "MAJOR.MINOR.PATCH", each a decimal number, as Consul's versions are written.
+std::expected<std::string, std::string> consul_version_value(const std::string& text) {
+  int parts = 0;
+  size_t digits = 0;
+  for (char ch : text) {
+    if (ch >= '0' && ch <= '9') {
+      ++digits;
+    } else if (ch == '.' && digits > 0 && digits <= 9) {
+      ++parts;
+      digits = 0;
+    } else {
+      digits = 100;
+      break;
+    }
+  }
+  if (parts != 2 || digits == 0 || digits > 9)
+    return std::unexpected("\"" + text + "\" is not a version like \"1.17.0\"");
+  return text;
+}
+
 std::expected<std::string, std::string> log_level_value(const std::string& text) {
   std::string level = text;
   for (char& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -246,30 +266,20 @@ std::expected<void, Error> decode_document(const Fields& f, const toml::table& r
        {"data_dir", f.into(c.data_dir)},
        {"bind_addr", checked_string(f, c.bind_addr, ip_value)},
        {"client_addr", checked_string(f, c.client_addr, ip_value)},
-       {"ports", [&](const toml::node& n,
-                     const std::string& key) { return decode_ports(f, n, key, c.ports); }},
+       {"ports", [&](const toml::node& n, const std::string& key) { return decode_ports(f, n, key, c.ports); }},
        {"node_meta",
-        [&](const toml::node& n, const std::string& key) {
-          return decode_node_meta(f, n, key, c.node_meta);
-        }},
+        [&](const toml::node& n, const std::string& key) { return decode_node_meta(f, n, key, c.node_meta); }},
        {"log_level", checked_string(f, c.log_level, log_level_value)},
+       {"consul_version", checked_string(f, c.consul_version, consul_version_value)},
        {"recursors",
-        [&](const toml::node& n, const std::string& key) {
-          return decode_recursors(f, n, key, c.recursors);
-        }},
+        [&](const toml::node& n, const std::string& key) { return decode_recursors(f, n, key, c.recursors); }},
        {"enable_local_script_checks", f.into(c.enable_local_script_checks)},
        {"dns_config",
-        [&](const toml::node& n, const std::string& key) {
-          return decode_dns_config(f, n, key, c.dns_config);
-        }},
-       {"acl",
-        [&](const toml::node& n, const std::string& key) { return decode_acl(f, n, key, c.acl); }},
-       {"services",
-        [&](const toml::node& n, const std::string&) { return decode_services(f, n, state); }},
+        [&](const toml::node& n, const std::string& key) { return decode_dns_config(f, n, key, c.dns_config); }},
+       {"acl", [&](const toml::node& n, const std::string& key) { return decode_acl(f, n, key, c.acl); }},
+       {"services", [&](const toml::node& n, const std::string&) { return decode_services(f, n, state); }},
        {"store", [&](const toml::node& n, const std::string&) { return decode_store(f, n, state); }},
-       {"datacenters", [&](const toml::node& n, const std::string&) {
-          return decode_datacenters(f, n, state);
-        }}});
+       {"datacenters", [&](const toml::node& n, const std::string&) { return decode_datacenters(f, n, state); }}});
 }
 
 }  // namespace beacon::config::detail

@@ -208,7 +208,11 @@ TEST_CASE("agent self and members describe this node", "[api][agent]") {
   CHECK(self["Config"]["Datacenter"] == "dc1");
   CHECK(self["Config"]["NodeName"] == "agent1");
   CHECK(self["Config"]["Server"] == true);
-  CHECK(self["Config"]["Version"] == "1.2.3-test");
+  // Consul's version (what Nomad gates on), and beacon's own beside it.
+  CHECK(self["Config"]["Version"] == "1.17.0");
+  CHECK(self["Config"]["BeaconVersion"] == "1.2.3-test");
+  CHECK(self["DebugConfig"]["Datacenter"] == "dc1");
+  CHECK(self["Member"]["Tags"]["build"] == "1.17.0:beacon-1.2.3-test");
   CHECK(self["Config"]["NodeID"].get<std::string>().size() == 36);
   CHECK(self["Member"]["Name"] == "agent1");
   auto members = s.get("/v1/agent/members").json();
@@ -216,6 +220,27 @@ TEST_CASE("agent self and members describe this node", "[api][agent]") {
   CHECK(members[0]["Name"] == "agent1");
   CHECK(members[0]["Addr"] == "127.0.0.1");
   CHECK(members[0]["Status"] == 1);
+}
+
+TEST_CASE("Config.Version follows consul_version", "[api][agent]") {
+  config::Config cfg = test_config();
+  cfg.consul_version = "1.20.1";
+  Stack s(cfg);
+  CHECK(s.get("/v1/agent/self").json()["Config"]["Version"] == "1.20.1");
+}
+
+TEST_CASE("a wrong method on a known path is 405, connect lists are empty", "[api][agent]") {
+  Stack s;
+  // "register" is a path of its own, not a service ID under /v1/agent/service/:id.
+  auto r = s.get("/v1/agent/service/register");
+  CHECK(r.status == 405);
+  CHECK(s.get("/v1/agent/check/register").status == 405);
+  CHECK(s.get("/v1/agent/service/deregister/x").status == 405);
+  CHECK(s.get("/v1/agent/service/nope").status == 404);
+  auto connect = s.get("/v1/health/connect/web");
+  CHECK(connect.status == 200);
+  CHECK(connect.json() == nlohmann::json::array());
+  CHECK(s.get("/v1/catalog/connect/web").json() == nlohmann::json::array());
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ TEST_CASE("an empty file gives the documented defaults", "[config][loader]") {
   CHECK(c.ports.http == 8500);
   CHECK(c.node_meta.empty());
   CHECK(c.log_level == "info");
+  CHECK(c.consul_version == "1.17.0");
   CHECK(c.recursors.empty());
   CHECK_FALSE(c.enable_local_script_checks);
   CHECK(c.services.empty());
@@ -71,6 +72,7 @@ bind_addr = "10.1.2.3"
 client_addr = "::"
 node_meta = { rack = "r7", "rfc1035-x" = "y" }
 log_level = "DEBUG"
+consul_version = "1.20.3"
 recursors = ["8.8.8.8", "1.1.1.1:53", "[2001:db8::1]:5353", "2001:db8::2", "8.8.8.8"]
 enable_local_script_checks = true
 
@@ -109,6 +111,7 @@ min_ttl = 4
   CHECK(c.client_addr == "::");
   CHECK(c.node_meta == std::map<std::string, std::string>{{"rack", "r7"}, {"rfc1035-x", "y"}});
   CHECK(c.log_level == "debug");
+  CHECK(c.consul_version == "1.20.3");
   CHECK(c.recursors ==
         std::vector<std::string>{"8.8.8.8", "1.1.1.1:53", "[2001:db8::1]:5353", "2001:db8::2"});
   CHECK(c.enable_local_script_checks);
