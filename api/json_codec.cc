@@ -64,7 +64,7 @@ json service_json(const catalog::Service& s, const std::string* datacenter, bool
          {"Port", s.port},
          {"Address", s.address},
          {"Weights", weights(s.weights)},
-         {"EnableTagOverride", false}};
+         {"EnableTagOverride", s.enable_tag_override}};
   if (s.protect_threshold) j["ProtectThreshold"] = *s.protect_threshold;
   if (datacenter) j["Datacenter"] = *datacenter;
   if (indexes) {
@@ -237,7 +237,7 @@ std::string encode_catalog_service(const std::vector<InstanceView>& instances, c
            {"ServiceWeights", weights(s.weights)},
            {"ServiceMeta", string_map(s.meta)},
            {"ServicePort", s.port},
-           {"ServiceEnableTagOverride", false},
+           {"ServiceEnableTagOverride", s.enable_tag_override},
            {"CreateIndex", s.create_index},
            {"ModifyIndex", s.modify_index}};
     if (s.protect_threshold) j["ServiceProtectThreshold"] = *s.protect_threshold;

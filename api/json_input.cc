@@ -209,6 +209,7 @@ catalog::Service service_of(const json& obj, bool catalog_shape) {
   s.id = get_string(obj, "id", "ID");
   if (s.id.empty()) s.id = s.name;
   s.tags = get_tags(obj, "tags", "Tags");
+  if (const json* e = field(obj, "enabletagoverride")) s.enable_tag_override = e->is_boolean() && e->get<bool>();
   s.address = get_string(obj, "address", "Address");
   check_address(s.address, "service address");
   if (const json* port = field(obj, "port")) s.port = static_cast<uint16_t>(get_uint(*port, "Port", 65535));

@@ -35,7 +35,7 @@ struct CheckInput {
 // ID defaults to Name; Meta is checked like Consul (64 pairs, key [A-Za-z0-9_-]{1,128},
 // value <= 512); Weights default to 1/1 and need Passing >= 1, both <= 65535; Address must
 // be empty or an IP literal; ProtectThreshold (beacon) 0..1. TaggedAddresses,
-// EnableTagOverride, Kind, TaggedAddresses, Proxy, Connect, Namespace, Partition,
+// EnableTagOverride (also stored), Kind, TaggedAddresses, Proxy, Connect, Namespace, Partition,
 // SocketPath, Locality and Token are accepted and ignored, but type-checked as Consul
 // decodes them: a wrong type is a 400 naming the field, and nothing is stored.
 struct ServiceRegistration {

@@ -182,7 +182,10 @@ std::string encode_node(const Node& node) {
 
 std::string encode_service(const Service& s) {
   PlainWriter w;
-  w.open().key("Address").string(s.address).key("ID").string(s.id).key("Meta").object(s.meta);
+  w.open().key("Address").string(s.address);
+  // Written only when set, so that entries stored before the field existed encode the same.
+  if (s.enable_tag_override) w.key("EnableTagOverride").raw("true");
+  w.key("ID").string(s.id).key("Meta").object(s.meta);
   w.key("Node").string(s.node).key("Port").number(s.port);
   if (s.protect_threshold) w.key("ProtectThreshold").raw(json(*s.protect_threshold).dump());
   w.key("Service").string(s.name).key("Source").string(s.source).key("Tags").array(s.tags);
@@ -199,6 +202,7 @@ std::string encode_service(const Service& s) {
             {"Weights", {{"Passing", s.weights.passing}, {"Warning", s.weights.warning}}},
             {"Source", s.source}};
   if (s.protect_threshold) j["ProtectThreshold"] = *s.protect_threshold;
+  if (s.enable_tag_override) j["EnableTagOverride"] = true;
   return dump(j);
 }
 
@@ -248,6 +252,10 @@ std::expected<Service, Error> decode_service(const KeyValue& kv) {
     if (auto it = j.find("ProtectThreshold"); it != j.end() && !it->is_null()) {
       if (!it->is_number()) throw ShapeError("field ProtectThreshold is not a number");
       s.protect_threshold = it->get<double>();
+    }
+    if (auto it = j.find("EnableTagOverride"); it != j.end() && !it->is_null()) {
+      if (!it->is_boolean()) throw ShapeError("field EnableTagOverride is not a boolean");
+      s.enable_tag_override = it->get<bool>();
     }
     read_string(j, "Source", s.source);
   });

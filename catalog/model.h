@@ -56,6 +56,7 @@ struct Service {
   std::map<std::string, std::string> meta;
   Weights weights;
   std::optional<double> protect_threshold;
+  bool enable_tag_override = false;  // Consul's flag, stored and echoed (beacon syncs no tags)
   std::string source;  // "config" for services from config files, "api" otherwise
   uint64_t create_index = 0;
   uint64_t modify_index = 0;

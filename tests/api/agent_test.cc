@@ -28,6 +28,9 @@ TEST_CASE("agent service register and deregister round trip (PascalCase)", "[api
   CHECK(j["web1"]["Port"] == 8080);
   CHECK(j["web1"]["Meta"]["version"] == "1");
   CHECK(j["web1"]["Weights"]["Passing"] == 3);
+  // Stored and echoed, as Nomad compares it with what it registered on every sync.
+  CHECK(j["web1"]["EnableTagOverride"] == true);
+  CHECK(s.get("/v1/catalog/service/web").json()[0]["ServiceEnableTagOverride"] == true);
   CHECK(j["web1"]["Datacenter"] == "dc1");
 
   auto one = s.get("/v1/agent/service/web1");

@@ -46,6 +46,21 @@ TEST_CASE("service JSON round trips with ProtectThreshold only when set", "[cata
   CHECK(*decoded == s);
 }
 
+TEST_CASE("EnableTagOverride is stored only when set and read back", "[catalog][codec]") {
+  Service s;
+  s.id = s.name = "a";
+  s.node = "n";
+  s.source = "api";
+  CHECK(encode_service(s).find("EnableTagOverride") == std::string::npos);
+  s.enable_tag_override = true;
+  std::string json = encode_service(s);
+  CHECK(json.find(R"("EnableTagOverride":true)") != std::string::npos);
+  auto decoded = decode_service(kv_of(json, 1, 1));
+  REQUIRE(decoded);
+  CHECK(decoded->enable_tag_override);
+  CHECK_FALSE(decode_service(kv_of(R"({"ID":"a","Service":"a","EnableTagOverride":"yes"})", 1, 1)));
+}
+
 TEST_CASE("check JSON round trips with the definition as a string", "[catalog][codec]") {
   Check c{.id = "service:api-1", .name = "HTTP on /health", .node = "web-1", .service_id = "api-1",
           .status = Health::warning, .output = "HTTP 429", .notes = "", .definition = R"({"http":"http://x/health"})"};
